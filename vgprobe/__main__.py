@@ -1,0 +1,3 @@
+from vgprobe.cli import main
+
+raise SystemExit(main())

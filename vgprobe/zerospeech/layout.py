@@ -1,0 +1,69 @@
+"""Where things live in a ZeroSpeech 2021 dataset and in a submission folder (DESIGN.md §5)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from vgprobe.errors import InputError
+
+Split = Literal["dev", "test"]
+PHONETIC_KINDS: tuple[str, ...] = ("clean", "other")
+SEMANTIC_TYPES: tuple[str, ...] = ("synthetic", "librispeech")
+
+
+def phonetic_subsets(split: str) -> tuple[str, ...]:
+    """``dev`` -> ``("dev-clean", "dev-other")``."""
+    _check_split(split)
+    return tuple(f"{split}-{kind}" for kind in PHONETIC_KINDS)
+
+
+def phonetic_wav_dir(root: str | Path, subset: str) -> Path:
+    return Path(root) / "phonetic" / subset
+
+
+def item_file(root: str | Path, subset: str, *, kind: Literal["triphone", "phoneme"] = "triphone") -> Path:
+    """The item file of a phonetic subset.
+
+    Official place: ``phonetic/<subset>/<subset>.item`` (triphone items). vgprobe's synthetic
+    sets also write phoneme items as ``<subset>.phoneme.item``. An item file beside the
+    folder (``phonetic/<subset>.item``) is accepted too.
+    """
+    name = f"{subset}.item" if kind == "triphone" else f"{subset}.phoneme.item"
+    candidates = [Path(root) / "phonetic" / subset / name, Path(root) / "phonetic" / name]
+    for c in candidates:
+        if c.is_file():
+            return c
+    raise InputError(f"no {kind} item file for {subset}: looked for {', '.join(map(str, candidates))}")
+
+
+def semantic_wav_dir(root: str | Path, split: str, type_: str) -> Path:
+    _check_split(split)
+    if type_ not in SEMANTIC_TYPES:
+        raise InputError(f"unknown semantic type {type_!r}; expected one of {SEMANTIC_TYPES}")
+    return Path(root) / "semantic" / split / type_
+
+
+def semantic_gold(root: str | Path, split: str) -> Path:
+    _check_split(split)
+    return Path(root) / "semantic" / split / "gold.csv"
+
+
+def semantic_pairs(root: str | Path, split: str) -> Path:
+    _check_split(split)
+    return Path(root) / "semantic" / split / "pairs.csv"
+
+
+def submission_phonetic_dir(submission: str | Path, subset: str) -> Path:
+    return Path(submission) / "phonetic" / subset
+
+
+def submission_semantic_dir(submission: str | Path, split: str) -> Path:
+    """Holds ``synthetic/<stem>.<ext>`` and ``librispeech/<stem>.<ext>``."""
+    _check_split(split)
+    return Path(submission) / "semantic" / split
+
+
+def _check_split(split: str) -> None:
+    if split not in ("dev", "test"):
+        raise InputError(f"unknown split {split!r}; expected 'dev' or 'test'")

@@ -1,0 +1,62 @@
+"""Synthetic speakers: espeak voice × variant × pitch × rate, drawn deterministically from a seed.
+
+    >>> pick_speakers(rng, n=2, pool="clean", first_id=100)      # doctest: +SKIP
+    [Speaker(name='100', voice='en-us', variant='f2', pitch=58, rate=168), ...]
+
+Pools (all English voices, so every phone maps to the same ARPAbet inventory):
+
+- ``clean``: ``en-us``, ``en``, ``en-gb-x-rp``, ``en-us-nyc`` with the ordinary male/female variants
+  (``m1``–``m7``, ``f1``–``f5``), pitch 35–65, rate 150–185 words per minute;
+- ``other`` (harder): ``en-gb-scotland``, ``en-029``, ``en-gb-x-gbclan``, ``en-gb-x-gbcwmd`` with
+  unusual variants (Klatt synthesis, creaky, robotic, elderly), pitch 20–80, rate 200–250.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Literal
+
+from vgprobe.errors import ConfigError
+
+POOLS: dict[str, dict] = {
+    "clean": {
+        "voices": ("en-us", "en", "en-gb-x-rp", "en-us-nyc"),
+        "variants": ("m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "f5"),
+        "pitch": (35, 65),
+        "rate": (150, 185),
+    },
+    "other": {
+        "voices": ("en-gb-scotland", "en-029", "en-gb-x-gbclan", "en-gb-x-gbcwmd"),
+        "variants": ("klatt", "klatt2", "klatt3", "croak", "robert", "grandma", "grandpa", "iven3", "steph"),
+        "pitch": (20, 80),
+        "rate": (200, 250),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Speaker:
+    name: str  # the speaker id written in item files and file names
+    voice: str
+    variant: str | None
+    pitch: int
+    rate: int
+
+    @property
+    def label(self) -> str:
+        """espeak's ``voice+variant`` spelling, e.g. ``en-us+f2``."""
+        return self.voice if self.variant is None else f"{self.voice}+{self.variant}"
+
+
+def pick_speakers(rng: random.Random, *, n: int, pool: Literal["clean", "other"], first_id: int) -> list[Speaker]:
+    """``n`` distinct (voice, variant) pairs from ``pool``, with pitch and rate drawn from its ranges."""
+    spec = POOLS[pool]
+    combos = [(v, var) for v in spec["voices"] for var in spec["variants"]]
+    if not 1 <= n <= len(combos):
+        raise ConfigError(f"--speakers must be between 1 and {len(combos)} for the {pool} pool, got {n}")
+    chosen = rng.sample(combos, n)
+    return [
+        Speaker(str(first_id + i), v, var, rng.randint(*spec["pitch"]), rng.randint(*spec["rate"]))
+        for i, (v, var) in enumerate(chosen)
+    ]

@@ -1,4 +1,38 @@
 import os
+from pathlib import Path
+
+import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parents[1]
+# shared/ lies beside the checkout (DESIGN.md); VGPROBE_SHARED overrides.
+SHARED = Path(os.environ.get("VGPROBE_SHARED", REPO.parent / "shared"))
+FIXTURE = SHARED / "fixtures" / "fastvgs_reference"
+
+
+@pytest.fixture(scope="session")
+def fastvgs_fixture_dir() -> Path:
+    """The authors' parity fixture. Missing: a failure in CI, a visible skip elsewhere."""
+    if not (FIXTURE / "expected.npz").is_file():
+        msg = f"FaST-VGS parity fixture not found at {FIXTURE} (set VGPROBE_SHARED)"
+        if os.environ.get("CI"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return FIXTURE
+
+
+@pytest.fixture(scope="session")
+def authors_checkpoint(fastvgs_fixture_dir: Path, tmp_path_factory) -> Path:
+    """The fixture's weights written as an authors' release folder (best_bundle.pth + args.pkl)."""
+    from vgprobe.fastvgs.parity import build_authors_folder
+
+    return build_authors_folder(fastvgs_fixture_dir, tmp_path_factory.mktemp("authors") / "fast-vgs-coco")
+
+
+@pytest.fixture(scope="session")
+def authors_model(authors_checkpoint: Path):
+    import vgprobe.fastvgs as fv
+
+    return fv.load(authors_checkpoint)

@@ -17,7 +17,6 @@ import numpy as np
 import scipy.stats
 
 from vgprobe.errors import InputError
-from vgprobe.zerospeech.layout import SEMANTIC_TYPES
 from vgprobe.zerospeech.semantic.tables import WordPair
 
 SUMMARY_DATASETS: tuple[str, ...] = ("mean", "weighted_mean")
@@ -55,10 +54,13 @@ def dataset_correlations(
 
 
 def summarise(results: Sequence[SemanticResult]) -> list[SemanticResult]:
-    """Append, per type, the ``mean`` and the pair-weighted ``weighted_mean`` of the correlations."""
+    """Append, per type (sorted), the ``mean`` and the pair-weighted ``weighted_mean`` of the correlations.
+
+    A NaN dataset correlation makes both summaries NaN. (The official leaderboard's plain
+    mean uses pandas, which skips NaN datasets silently; its weighted mean is NaN.)
+    """
     out = list(results)
-    types = sorted({r.type for r in results}, key=lambda t: SEMANTIC_TYPES.index(t) if t in SEMANTIC_TYPES else 99)
-    for type_ in types:
+    for type_ in sorted({r.type for r in results}):
         rows = [r for r in results if r.type == type_ and r.dataset not in SUMMARY_DATASETS]
         corr = np.array([r.correlation for r in rows], dtype=np.float64)
         sizes = np.array([r.n_pairs for r in rows], dtype=np.float64)

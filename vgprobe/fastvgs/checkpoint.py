@@ -25,7 +25,7 @@ from safetensors.torch import load_file, save_file
 from vgprobe import __version__
 from vgprobe.errors import CheckpointError
 from vgprobe.fastvgs.config import FaSTVGSConfig
-from vgprobe.fastvgs.keymap import AUTHORS, map_state_dict
+from vgprobe.fastvgs.keymap import AUTHORS, map_key, map_state_dict
 from vgprobe.fastvgs.model import FaSTVGS
 from vgprobe.fastvgs.safe_pickle import load_args_pickle, load_torch_bundle
 
@@ -182,11 +182,14 @@ def _load_authors(folder: Path) -> FaSTVGS:
     bundle = load_torch_bundle(bundle_path)
     flat = authors_state_dict(bundle, str(bundle_path))
     mapped, _unused, unknown = map_state_dict(flat, AUTHORS)
+    model = FaSTVGS(cfg)
+    own = model.state_dict().keys()
+    source_of = {map_key(k, AUTHORS)[1]: k for k in flat}
+    unknown += [source_of[k] for k in mapped if k not in own]
     if unknown:
         raise CheckpointError(
             f"{bundle_path}: {len(unknown)} tensors that FaST-VGS does not have, e.g. {unknown[:5]}"
         )
-    model = FaSTVGS(cfg)
     _load_strict(model, mapped, source=str(bundle_path))
     return model
 

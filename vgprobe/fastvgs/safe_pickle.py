@@ -46,13 +46,16 @@ def load_args_pickle(path: str | Path) -> argparse.Namespace:
     return obj
 
 
-def _numpy_array_globals() -> list:
+def numpy_globals() -> list:
+    """What numpy arrays and scalars of plain numeric dtypes need in a weights-only load."""
     from numpy._core import multiarray
 
-    dtypes = [getattr(np.dtypes, n) for n in ("Int64DType", "Int32DType", "Float64DType", "Float32DType")]
+    dtypes = [getattr(np.dtypes, n) for n in ("Int64DType", "Int32DType", "Float64DType", "Float32DType", "BoolDType")]
     return [
         multiarray._reconstruct,
         (multiarray._reconstruct, "numpy.core.multiarray._reconstruct"),
+        multiarray.scalar,
+        (multiarray.scalar, "numpy.core.multiarray.scalar"),
         np.ndarray,
         np.dtype,
         *dtypes,
@@ -63,7 +66,7 @@ def load_torch_bundle(path: str | Path) -> dict:
     """``torch.load`` a released ``best_bundle.pth`` with ``weights_only=True``."""
     path = Path(path)
     try:
-        with torch.serialization.safe_globals(_numpy_array_globals()):
+        with torch.serialization.safe_globals(numpy_globals()):
             obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         raise CheckpointError(

@@ -10,9 +10,10 @@ Regions of one image, in this order (always :data:`N_REGIONS` rows):
 The descriptor of a box is computed from its pixels only, like a detector's: the mean colour of a
 4 × 4 grid of sub-cells (48 values in [0, 1]; it encodes the shape's outline and its colour), the
 fraction of the box's pixels nearest to each palette colour (12 values; ``vocabulary.COLOURS`` then
-``BACKGROUNDS``), and the box geometry ``x1/W, y1/H, x2/W, y2/H, area/(W·H)`` (5 values): 65 values.
+``BACKGROUNDS``), and the box size ``width/W, height/H, area/(W·H)`` (3 values): 63 values. The
+position is left out: the model gets the box itself beside the feature (DESCRIPTOR_DIM = 63).
 Centred (minus 0.5), it is lifted to ``feature_dim`` by a fixed Gaussian projection (seed
-:data:`PROJECTION_SEED`, scaled by 1/√65) followed by ReLU, so features are non-negative like a
+:data:`PROJECTION_SEED`, scaled by 1/√63) followed by ReLU, so features are non-negative like a
 detector's pooled activations, and the same box always gives the same feature.
 
     >>> feats, boxes = region_features(pixels, shape_boxes, feature_dim=2048)      # doctest: +SKIP
@@ -31,7 +32,7 @@ N_REGIONS = 36
 GRID = 4
 PROJECTION_SEED = 20211125
 _PALETTE = np.array(list(COLOURS.values()) + list(BACKGROUNDS.values()), dtype=np.float64)
-DESCRIPTOR_DIM = GRID * GRID * 3 + len(_PALETTE) + 5
+DESCRIPTOR_DIM = GRID * GRID * 3 + len(_PALETTE) + 3
 
 
 @lru_cache(maxsize=4)
@@ -42,7 +43,7 @@ def projection(feature_dim: int) -> np.ndarray:
 
 
 def descriptor(pixels: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
-    """The 65 raw values of one box (see the module docstring)."""
+    """The 63 raw values of one box (see the module docstring)."""
     h, w, _ = pixels.shape
     x1, y1, x2, y2 = box
     crop = pixels[y1:y2, x1:x2].astype(np.float64) / 255.0
@@ -56,7 +57,7 @@ def descriptor(pixels: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray
     flat = crop.reshape(-1, 3) * 255.0
     nearest = ((flat[:, None, :] - _PALETTE[None]) ** 2).sum(-1).argmin(1)
     hist = np.bincount(nearest, minlength=len(_PALETTE)) / len(flat)
-    geom = [x1 / w, y1 / h, x2 / w, y2 / h, (x2 - x1) * (y2 - y1) / (w * h)]
+    geom = [(x2 - x1) / w, (y2 - y1) / h, (x2 - x1) * (y2 - y1) / (w * h)]
     return np.concatenate([np.concatenate(cells), hist, geom])
 
 

@@ -1,0 +1,171 @@
+"""From feature files + an item file to the tokens ABX compares (DESIGN.md §6.1–6.2).
+
+Every file's frames are L2-normalised whatever the distance; a zero frame becomes
+``1/sqrt(D)`` per dimension and one extra column is appended (``1e-12``, or ``-2e12`` for
+zero frames, which puts a zero frame at angular distance 1 from everything). This runs in
+the file's own dtype with the same torch operations Libri-Light uses, then the frames are
+rounded to float32 (Libri-Light copies them into float32 batches). Each token's frames are
+then cut out with :mod:`.slicing`; tokens that come out empty are dropped.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from vgprobe.errors import InputError
+from vgprobe.zerospeech.abx.slicing import Slicing, exact_bounds, frame_shift_fraction, librilight_bounds
+from vgprobe.zerospeech.features import index_feature_files, read_features
+from vgprobe.zerospeech.items import ItemTable
+
+LANES = 8  # frames are zero-padded to a multiple of this many columns (padding adds exact zeros)
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    """The sliced tokens of an item file, in item-file order.
+
+    ``frames`` is (total_frames, padded_dim) float32 holding each token's normalised frames
+    back to back (token t is ``frames[offset[t] : offset[t] + length[t]]``); ``dim`` counts
+    the real columns (feature dim + 1). ``phone``/``context``/``speaker`` are int32 codes
+    into the sorted name tuples, so codes never depend on file or item order.
+    """
+
+    frames: np.ndarray  # (F, Dp) float32
+    offset: np.ndarray  # (T,) int64
+    length: np.ndarray  # (T,) int64
+    phone: np.ndarray  # (T,) int32
+    context: np.ndarray  # (T,) int32
+    speaker: np.ndarray  # (T,) int32
+    line: np.ndarray  # (T,) int64, line in the item file
+    identity: np.ndarray  # (T,) int64, rank by (file stem, onset, offset, line): keys the seeded draws
+    phone_names: tuple[str, ...]
+    context_names: tuple[str, ...]
+    speaker_names: tuple[str, ...]
+    dim: int
+    n_dropped: int  # tokens whose slice was empty
+
+    def __len__(self) -> int:
+        return len(self.offset)
+
+
+def normalize_with_singularity(features: np.ndarray) -> np.ndarray:
+    """L2-normalise each frame and append the singularity column; returns float32.
+
+    (n, D) float32|float64 -> (n, D + 1) float32. Uses torch's reductions so the values
+    are bit-identical to Libri-Light's on the same machine.
+    """
+    import torch
+
+    x = torch.from_numpy(np.array(features, copy=True))
+    n, d = x.shape
+    norm = (x**2).sum(dim=1, keepdim=True)
+    x /= torch.sqrt(norm)
+    zero = (norm == 0).view(n)
+    x[zero] = 1 / math.sqrt(d)
+    border = torch.zeros((n, 1), dtype=x.dtype) + 1e-12
+    border[zero] = -2 * 1e12
+    return torch.cat([x, border], dim=1).to(torch.float32).numpy()
+
+
+def load_tokens(
+    features_dir: str | Path,
+    items: ItemTable,
+    *,
+    frame_shift: float,
+    slicing: Slicing = "librilight",
+    ext: str | None = None,
+    ignore_missing: bool = False,
+) -> TokenSet:
+    """Read the features of every file named in ``items`` and slice out each token."""
+    if slicing not in ("librilight", "exact"):
+        raise InputError(f"unknown slicing {slicing!r}; expected 'librilight' or 'exact'")
+    if not frame_shift > 0:
+        raise InputError(f"frame shift must be positive, got {frame_shift}")
+    files = index_feature_files(features_dir, ext)
+    needed = sorted(set(items.file))
+    missing = [stem for stem in needed if stem not in files]
+    if missing and not ignore_missing:
+        shown = ", ".join(missing[:5])
+        raise InputError(
+            f"{features_dir}: no features for {len(missing)} of the {len(needed)} files named in "
+            f"{items.path} (first: {shown}); pass --ignore-missing to score the others"
+        )
+    if missing:
+        warnings.warn(f"{features_dir}: ignoring {len(missing)} item files without features", stacklevel=2)
+    step = 1 / frame_shift
+    shift_exact = frame_shift_fraction(frame_shift)
+
+    by_file: dict[str, list[int]] = {}
+    for i, stem in enumerate(items.file):
+        by_file.setdefault(stem, []).append(i)
+
+    start = np.zeros(len(items), dtype=np.int64)
+    stop = np.zeros(len(items), dtype=np.int64)
+    source = np.full(len(items), -1, dtype=np.int64)
+    blocks: list[np.ndarray] = []
+    dim: int | None = None
+    dim_file: Path | None = None
+    for stem in needed:
+        if stem in missing:
+            continue
+        path = files[stem]
+        raw = read_features(path)
+        if dim is None:
+            dim, dim_file = raw.shape[1], path
+        elif raw.shape[1] != dim:
+            raise InputError(f"{path}: features have dimension {raw.shape[1]}, but {dim_file} has {dim}")
+        normed = normalize_with_singularity(raw) if raw.shape[0] else np.zeros((0, raw.shape[1] + 1), np.float32)
+        n = normed.shape[0]
+        for i in by_file[stem]:
+            if slicing == "librilight":
+                s, e = librilight_bounds(float(items.onset[i]), float(items.offset[i]), step=step, n_frames=n)
+            else:
+                s, e = exact_bounds(items.onset_text[i], items.offset_text[i], frame_shift=shift_exact, n_frames=n)
+            start[i], stop[i], source[i] = s, e, len(blocks)
+        blocks.append(normed)
+
+    keep = (source >= 0) & (stop > start)  # also drops start >= n_frames, as end <= n_frames
+    n_dropped = int(((source >= 0) & ~keep).sum())
+    kept = np.flatnonzero(keep)
+    if dim is None or not len(kept):
+        raise InputError(f"{items.path}: no token has any feature frame (check --frame-shift and the features)")
+    length = (stop - start)[kept]
+    offset = np.concatenate([[0], np.cumsum(length)[:-1]]).astype(np.int64)
+    real_dim = dim + 1
+    padded = -(-real_dim // LANES) * LANES
+    frames = np.zeros((int(length.sum()), padded), dtype=np.float32)
+    for t, i in enumerate(kept):
+        frames[offset[t] : offset[t] + length[t], :real_dim] = blocks[source[i]][start[i] : stop[i]]
+
+    def codes(values: tuple[str, ...]) -> tuple[np.ndarray, tuple[str, ...]]:
+        picked = [values[i] for i in kept]
+        names = tuple(sorted(set(picked)))
+        lookup = {name: k for k, name in enumerate(names)}
+        return np.asarray([lookup[v] for v in picked], dtype=np.int32), names
+
+    phone, phone_names = codes(items.phone)
+    context, context_names = codes(items.context)
+    speaker, speaker_names = codes(items.speaker)
+    file_order = sorted(kept, key=lambda i: (items.file[i], items.onset[i], items.offset[i], items.line[i]))
+    rank = {i: r for r, i in enumerate(file_order)}
+    identity = np.asarray([rank[i] for i in kept], dtype=np.int64)
+    return TokenSet(
+        frames=frames,
+        offset=offset,
+        length=length.astype(np.int64),
+        phone=phone,
+        context=context,
+        speaker=speaker,
+        line=items.line[kept],
+        identity=identity,
+        phone_names=phone_names,
+        context_names=context_names,
+        speaker_names=speaker_names,
+        dim=real_dim,
+        n_dropped=n_dropped,
+    )

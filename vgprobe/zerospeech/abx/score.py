@@ -1,0 +1,177 @@
+"""``score_abx``: features + item file -> ABX error rates, one row per (speaker, context) mode."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+
+from vgprobe.errors import ConfigError, InputError
+from vgprobe.zerospeech.abx.cells import ContextMode, Layout, SpeakerMode, build_layout, cells_per_unit
+from vgprobe.zerospeech.abx.collapse import collapse
+from vgprobe.zerospeech.abx.dataset import TokenSet, load_tokens
+from vgprobe.zerospeech.abx.distances import Distance, distance_code
+from vgprobe.zerospeech.abx.slicing import Slicing
+from vgprobe.zerospeech.items import read_item_file
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+ZR2021_MAX_SIZE_GROUP = 10
+ZR2021_MAX_X_ACROSS = 5
+DEFAULT_SEED = 3459
+
+
+@dataclass(frozen=True)
+class AbxResult:
+    """One ABX score: ``score`` is the error rate as a fraction (leaderboards print ×100)."""
+
+    subset: str | None
+    speaker: SpeakerMode
+    context: ContextMode
+    distance: str
+    score: float
+    n_cells: int
+    n_triplets: int
+    n_tokens: int
+    item_file: str
+    features: str
+    frame_shift: float
+    max_size_group: int | None
+    max_x_across: int | None
+    seed: int
+    slicing: str
+
+
+@dataclass(frozen=True)
+class CellScores:
+    """Per-cell errors of one mode; coordinates are codes into the TokenSet's name tuples."""
+
+    error: np.ndarray  # (n_cells,) float64
+    n_triplets: np.ndarray  # (n_cells,) int64
+    speaker: np.ndarray
+    phone_a: np.ndarray
+    phone_b: np.ndarray
+    context: np.ndarray  # -1 in 'any' context mode
+    x_speaker: np.ndarray  # -1 within speaker
+
+
+def _cap(value: int | None, name: str) -> int:
+    if value is None:
+        return -1
+    if int(value) < 1:
+        raise ConfigError(f"{name} must be a positive integer or None, got {value}")
+    return int(value)
+
+
+def score_cells(
+    tokens: TokenSet,
+    layout: Layout,
+    *,
+    speaker_mode: SpeakerMode,
+    distance: Distance,
+    max_size_group: int | None,
+    max_x_across: int | None,
+    seed: int,
+) -> CellScores:
+    """Run the compiled loops over every cell of ``layout``."""
+    from vgprobe.zerospeech.abx import engine
+
+    if speaker_mode not in ("within", "across"):
+        raise ConfigError(f"unknown speaker mode {speaker_mode!r}; expected 'within' or 'across'")
+    counts = cells_per_unit(layout, speaker_mode=speaker_mode, max_x_across=max_x_across)
+    cell_off = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    n = int(counts.sum())
+    err = np.full(n, np.nan)
+    n_trip = np.zeros(n, dtype=np.int64)
+    coords = [np.full(n, -1, dtype=np.int64) for _ in range(5)]
+    off = tokens.offset[layout.order]
+    ln = tokens.length[layout.order]
+    max_len = int(ln.max())
+    common = (tokens.frames, off, ln, layout.token_key, layout.group_start, layout.group_end,
+              layout.group_phone, layout.group_speaker, layout.group_context,
+              layout.unit_group_start, layout.unit_group_end)
+    cap = _cap(max_size_group, "max_size_group")
+    kind = distance_code(distance)
+    if speaker_mode == "within":
+        engine.within_speaker(*common, cell_off, cap, seed, kind, max_len, err, n_trip, *coords[:4])
+    else:
+        engine.across_speaker(*common, layout.cp_groups, layout.cp_start, layout.cp_end, cell_off, cap,
+                              _cap(max_x_across, "max_x_across"), seed, kind, max_len, err, n_trip, *coords)
+    return CellScores(err, n_trip, *coords)
+
+
+def score_abx(
+    features_dir: str | Path,
+    item_file: str | Path,
+    *,
+    frame_shift: float,
+    speaker_modes: Sequence[SpeakerMode] = ("within", "across"),
+    context_modes: Sequence[ContextMode] = ("within",),
+    distance: Distance = "cosine",
+    max_size_group: int | None = ZR2021_MAX_SIZE_GROUP,
+    max_x_across: int | None = ZR2021_MAX_X_ACROSS,
+    seed: int = DEFAULT_SEED,
+    slicing: Slicing = "librilight",
+    ext: str | None = None,
+    ignore_missing: bool = False,
+    subset: str | None = None,
+) -> list[AbxResult]:
+    """ABX error rates of the features in ``features_dir`` on the tokens of ``item_file``.
+
+    One :class:`AbxResult` per (context mode, speaker mode), in that nesting order. With
+    both caps ``None`` the scores equal zerospeech-libriabx2's; with caps the draw is
+    seeded and independent of file order and feature format.
+    """
+    distance_code(distance)  # fail early on a bad name
+    for mode in speaker_modes:
+        if mode not in ("within", "across"):
+            raise ConfigError(f"unknown speaker mode {mode!r}; expected 'within' or 'across'")
+    for mode in context_modes:
+        if mode not in ("within", "any"):
+            raise ConfigError(f"unknown context mode {mode!r}; expected 'within' or 'any'")
+    _cap(max_size_group, "max_size_group")
+    _cap(max_x_across, "max_x_across")
+    items = read_item_file(item_file)
+    tokens = load_tokens(features_dir, items, frame_shift=frame_shift, slicing=slicing, ext=ext,
+                         ignore_missing=ignore_missing)
+    if distance in ("kl", "kl_symmetric") and (tokens.frames < 0).any():
+        raise InputError(f"{features_dir}: the {distance} distance needs non-negative features without zero frames")
+    results = []
+    for context_mode in context_modes:
+        layout = build_layout(tokens, context_mode=context_mode)
+        for speaker_mode in speaker_modes:
+            cells = score_cells(tokens, layout, speaker_mode=speaker_mode, distance=distance,
+                                max_size_group=max_size_group, max_x_across=max_x_across, seed=seed)
+            if not len(cells.error):
+                need = "a phone with 2 tokens" if speaker_mode == "within" else "the same phone from 2 speakers"
+                raise InputError(
+                    f"{item_file}: no ABX cell for speaker={speaker_mode}, context={context_mode} "
+                    f"(a cell needs 2 phones in one {'context and ' if context_mode == 'within' else ''}"
+                    f"speaker and {need})"
+                )
+            score = collapse(speaker=cells.speaker, phone_a=cells.phone_a, phone_b=cells.phone_b, error=cells.error)
+            results.append(AbxResult(
+                subset=subset, speaker=speaker_mode, context=context_mode, distance=distance, score=score,
+                n_cells=len(cells.error), n_triplets=int(cells.n_triplets.sum()), n_tokens=len(tokens),
+                item_file=str(item_file), features=str(features_dir), frame_shift=float(frame_shift),
+                max_size_group=max_size_group, max_x_across=max_x_across, seed=seed, slicing=slicing,
+            ))
+    return results
+
+
+def results_to_frame(results: Sequence[AbxResult]) -> pd.DataFrame:
+    """One row per result, the columns of :class:`AbxResult` (``score`` a fraction)."""
+    import pandas as pd
+
+    return pd.DataFrame([asdict(r) for r in results])
+
+
+def results_to_json(results: Sequence[AbxResult], *, indent: int | None = 2) -> str:
+    """A JSON array with one object per result."""
+    return json.dumps([asdict(r) for r in results], indent=indent)
+
+

@@ -123,7 +123,8 @@ def _feature_paths(features_dir: Path, gold: Sequence[GoldToken], gold_csv: Path
     for token in gold:
         path = indexes[token.type].get(token.filename)
         if path is None:
-            where = features_dir / token.type / f"{token.filename}{ext or '.<ext>'}"
+            suffix = ext if ext is None or ext.startswith(".") else f".{ext}"
+            where = features_dir / token.type / f"{token.filename}{suffix or '.<ext>'}"
             raise InputError(f"{gold_csv}:{token.line}: no feature file for {token.type} token {token.filename!r} (expected {where})")
         paths.append(path)
     return paths

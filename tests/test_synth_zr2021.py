@@ -67,7 +67,7 @@ def test_dev_clean_and_dev_other_have_different_speakers(zr):
 
 def test_gold_and_pairs_have_the_zr2021_columns_and_agree(zr):
     gold = list(csv.DictReader(open(layout.semantic_gold(zr, "dev"))))
-    assert list(gold[0]) == ["filename", "voice", "word", "type"]
+    assert list(gold[0]) == ["type", "filename", "word", "voice"]
     for row in gold:
         assert (layout.semantic_wav_dir(zr, "dev", row["type"]) / f"{row['filename']}.wav").is_file()
     tokens: dict[tuple[str, str], int] = {}

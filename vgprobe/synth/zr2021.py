@@ -16,7 +16,8 @@ What it writes under ``root`` (``<spk>`` is a numeric speaker id: 100+ clean, 20
   isolation by each of ``semantic_voices`` clean speakers.
 - ``semantic/dev/librispeech/<random>.wav``: word tokens cut from synthesised sentences with the word
   alignments (at most 10 tokens per word; words espeak merged with a neighbour are not cut).
-- ``semantic/dev/gold.csv``: ``filename,voice,word,type`` (filename without extension).
+- ``semantic/dev/gold.csv``: ``type,filename,word,voice`` (filename without extension), the
+  official column order (the official scorer reads type and filename by position).
 - ``semantic/dev/pairs.csv``: ``type,dataset,word_1,word_2,similarity,relatedness``; dataset
   ``taxonomy`` fills similarity, ``themes`` fills relatedness (scores: ``vocabulary.py``). Only words
   with tokens of the given type appear.
@@ -220,8 +221,9 @@ def _write_librispeech(
 def _write_semantic_csvs(folder: Path, rng: random.Random, gold: list, n_pairs: int) -> None:
     with open(folder / "gold.csv", "w", newline="") as f:
         wr = csv.writer(f, lineterminator="\n")
-        wr.writerow(["filename", "voice", "word", "type"])
-        wr.writerows(gold)
+        # The official scorer reads the first two columns by position (type, filename).
+        wr.writerow(["type", "filename", "word", "voice"])
+        wr.writerows((t, name, w, voice) for name, voice, w, t in gold)
     with open(folder / "pairs.csv", "w", newline="") as f:
         wr = csv.writer(f, lineterminator="\n")
         wr.writerow(["type", "dataset", "word_1", "word_2", "similarity", "relatedness"])

@@ -10,8 +10,9 @@ grouped by phone. Cells:
   same (context, a) [at most ``max_x_across`` of them, drawn], each b ≠ a:
   A = the a-group, B = the b-group, X = the (context, s′, a) group.
 
-Tokens are laid out unit by unit, phone by phone, then in item-file order; with caps off
-this is Libri-Light's order when files are listed in item-file order.
+Tokens are laid out unit by unit, phone by phone, then by (file stem, onset, offset, line):
+with caps off this is Libri-Light's order when the files are listed in sorted order and each
+file's items are in time order (Libri-Light itself follows the directory listing).
 
 Caps (``max_size_group``, ``max_x_across``) draw subsets with a keyed hash of the seed,
 the cell (by the *names* of its context, speakers and phones) and each token's identity
@@ -66,7 +67,7 @@ def build_layout(tokens: TokenSet, *, context_mode: ContextMode) -> Layout:
     context = tokens.context.astype(np.int64) if context_mode == "within" else np.full(n, -1, np.int64)
     speaker = tokens.speaker.astype(np.int64)
     phone = tokens.phone.astype(np.int64)
-    order = np.lexsort((np.arange(n), phone, speaker, context))
+    order = np.lexsort((tokens.identity, phone, speaker, context))
     c, s, p = context[order], speaker[order], phone[order]
     new_group = np.ones(n, dtype=bool)
     new_group[1:] = (c[1:] != c[:-1]) | (s[1:] != s[:-1]) | (p[1:] != p[:-1])

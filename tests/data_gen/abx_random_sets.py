@@ -130,3 +130,39 @@ def main(out_root: str) -> None:
 
 if __name__ == "__main__":
     main(sys.argv[1])
+
+
+def write_realistic_set(out_dir: str | Path, *, n_items: int, n_speakers: int, kind: Literal["triphone", "phoneme"],
+                        dim: int = 64, n_phones: int = 40, phones_per_file: int = 50, frame_shift: float = 0.02,
+                        seed: int = 0) -> tuple[Path, Path]:
+    """A benchmark-sized set: Zipf-distributed phones, 1–8 frame phones, smooth 64-d features."""
+    rng = np.random.default_rng(seed)
+    out = Path(out_dir)
+    feats = out / "features"
+    feats.mkdir(parents=True, exist_ok=True)
+    weights = 1.0 / np.arange(1, n_phones + 1)
+    weights /= weights.sum()
+    centroids = rng.standard_normal((n_phones, dim))
+    lines = ["#file onset offset #phone prev-phone next-phone speaker"]
+    per_file = phones_per_file - (2 if kind == "triphone" else 0)
+    n_files = -(-n_items // per_file)
+    for f in range(n_files):
+        stem = f"s{f % n_speakers:02d}-{f:05d}"
+        speaker = f"spk{f % n_speakers:02d}"
+        ids = rng.choice(n_phones, size=phones_per_file, p=weights)
+        frames = rng.integers(2, 9, size=phones_per_file)
+        bounds = np.concatenate([[0], np.cumsum(frames)]) * frame_shift
+        x = np.repeat(centroids[ids], frames, axis=0) + 2.5 * rng.standard_normal((int(frames.sum()), dim))
+        np.save(feats / f"{stem}.npy", x.astype(np.float32))
+        ph = [f"P{i}" for i in ids]
+        for i in range(phones_per_file):
+            if kind == "phoneme":
+                prev = ph[i - 1] if i > 0 else "SIL"
+                nxt = ph[i + 1] if i + 1 < phones_per_file else "SIL"
+                lines.append(f"{stem} {bounds[i]:.4f} {bounds[i + 1]:.4f} {ph[i]} {prev} {nxt} {speaker}")
+            elif 0 < i < phones_per_file - 1:
+                lines.append(f"{stem} {bounds[i - 1]:.4f} {bounds[i + 2]:.4f} {ph[i]} {ph[i - 1]} {ph[i + 1]} {speaker}")
+    lines = lines[: n_items + 1]
+    item = out / f"{out.name}.item"
+    item.write_text("\n".join(lines) + "\n")
+    return feats, item

@@ -3,8 +3,10 @@
 Every file's frames are L2-normalised whatever the distance; a zero frame becomes
 ``1/sqrt(D)`` per dimension and one extra column is appended (``1e-12``, or ``-2e12`` for
 zero frames, which puts a zero frame at angular distance 1 from everything). This runs in
-the file's own dtype with the same torch operations Libri-Light uses, then the frames are
-rounded to float32 (Libri-Light copies them into float32 batches). Each token's frames are
+the file's own dtype, then the frames are rounded to float32 (Libri-Light copies them into
+float32 batches). numpy, not torch: the norms may differ from torch's in the last bit (a
+different summation order), which the parity tests show does not move the scores, and the
+scorer stays light (no torch import: half the peak memory). Each token's frames are
 then cut out with :mod:`.slicing`; tokens that come out empty are dropped.
 """
 
@@ -56,20 +58,19 @@ class TokenSet:
 def normalize_with_singularity(features: np.ndarray) -> np.ndarray:
     """L2-normalise each frame and append the singularity column; returns float32.
 
-    (n, D) float32|float64 -> (n, D + 1) float32. Uses torch's reductions so the values
-    are bit-identical to Libri-Light's on the same machine.
+    (n, D) float32|float64 -> (n, D + 1) float32, computed in the input's dtype as
+    Libri-Light does, then rounded to float32.
     """
-    import torch
-
-    x = torch.from_numpy(np.array(features, copy=True))
+    x = np.array(features, copy=True)
     n, d = x.shape
-    norm = (x**2).sum(dim=1, keepdim=True)
-    x /= torch.sqrt(norm)
-    zero = (norm == 0).view(n)
+    norm = (x * x).sum(axis=1, keepdims=True)
+    zero = norm[:, 0] == 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        x /= np.sqrt(norm)
     x[zero] = 1 / math.sqrt(d)
-    border = torch.zeros((n, 1), dtype=x.dtype) + 1e-12
+    border = np.full((n, 1), 1e-12, dtype=x.dtype)
     border[zero] = -2 * 1e12
-    return torch.cat([x, border], dim=1).to(torch.float32).numpy()
+    return np.concatenate([x, border], axis=1).astype(np.float32)
 
 
 def load_tokens(

@@ -196,6 +196,43 @@ class FaSTVGS(nn.Module):
                     res[name] = top["coarse"]
         return res
 
+    def audio_layers_each(self, wavs: Sequence[torch.Tensor], layers: Iterable[str]) -> list[dict[str, torch.Tensor]]:
+        """Named layers of each waveform exactly as :meth:`audio_layers` gives for it alone, unpadded.
+
+        ``wavs`` is a list of 1-D z-normalised waveforms of any lengths; the Trm1 stack runs
+        batched (see :meth:`Trm1Encoder.forward_each`), Conv2/Trm2 per file. Each result maps a
+        layer name to its valid frames (T_i, D) (the frames the model's own mask keeps for the
+        unpadded input; ``audio.coarse`` is (D,)).
+        """
+        if len(wavs) == 0:
+            raise InputError("empty list of waveforms")
+        for w in wavs:
+            self._check_audio(w[None] if isinstance(w, torch.Tensor) and w.ndim == 1 else w, None)
+        wanted = validate_layers(list(layers), self.cfg)
+        need_top = any(n in wanted for n in ("conv2", "trm2.1", AUDIO_COARSE))
+        upto = None if need_top else max((int(n.split(".")[1]) for n in wanted if n.startswith("trm1.")), default=0)
+        out1, lengths = self.trm1.forward_each(list(wavs), keep=frozenset(wanted), upto=upto)
+        results: list[dict[str, torch.Tensor]] = []
+        for i, t in enumerate(lengths):
+            res: dict[str, torch.Tensor] = {}
+            for name in wanted:
+                if name == "cnn":
+                    res[name] = out1["cnn"][i, :t]
+                elif name.startswith("trm1."):
+                    res[name] = out1[name][i, 1 : t + 1]
+            if need_top:
+                top = self._audio_top(out1["last"][i : i + 1, : t + 1], out1["padding"][i : i + 1, :t])
+                valid = ~top["conv2_pad"][0]
+                for name in wanted:
+                    if name == "conv2":
+                        res[name] = top["conv2"][0][valid]
+                    elif name == "trm2.1":
+                        res[name] = top["seq"][0, 1:][valid]
+                    elif name == AUDIO_COARSE:
+                        res[name] = top["coarse"][0]
+            results.append({n: res[n] for n in wanted})
+        return results
+
     def _audio_top(self, trm1_out: torch.Tensor, frame_pad: torch.Tensor) -> dict[str, torch.Tensor]:
         """Conv2 + Trm2 on the Trm1 output (B, 1+T, D), CLS first."""
         frames, cls = trm1_out[:, 1:], trm1_out[:, 0]

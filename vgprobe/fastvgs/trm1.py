@@ -133,6 +133,39 @@ class Trm1Encoder(nn.Module):
         return out
 
 
+    def forward_each(
+        self, wavs: list[torch.Tensor], *, keep: frozenset[str] = frozenset(), upto: int | None = None
+    ) -> tuple[dict[str, torch.Tensor], list[int]]:
+        """Each waveform as if run alone and unpadded, with the transformer batched.
+
+        The CNN runs per file (its first GroupNorm normalises over time, so padding would change
+        it). The projected frames are zero-padded after the CNN: the positional conv then sees
+        exactly the zeros its own padding gives an unpadded input, and padded positions are
+        masked as attention keys. Returns the batched outputs of :meth:`forward` (``cnn`` padded
+        with zeros) and the frame count of each file.
+        """
+        cnn, proj = [], []
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze_cnn):
+            for w in wavs:
+                cnn.append(self.feature_extractor(w[None]).transpose(1, 2)[0])  # (T_i, C)
+        for f in cnn:
+            proj.append(self.feature_projection(f[None])[0][0])  # (T_i, D)
+        lengths = [f.shape[0] for f in cnn]
+        b, t, d = len(wavs), max(lengths), proj[0].shape[-1]
+        x = proj[0].new_zeros(b, t + 1, d)
+        x[:, 0] = self.cls_token[0, 0].to(x.dtype)
+        for i, p in enumerate(proj):
+            x[i, 1 : lengths[i] + 1] = p
+        pos = torch.arange(t, device=x.device)[None, :]
+        padding = pos >= torch.tensor(lengths, device=x.device)[:, None]  # (B, T)
+        padding_cls = torch.cat([padding.new_zeros(b, 1), padding], dim=1)
+        out = self.encoder(x, padding_cls, keep=keep, upto=upto)
+        if "cnn" in keep:
+            out["cnn"] = nn.utils.rnn.pad_sequence(cnn, batch_first=True)
+        out["padding"] = padding
+        return out, lengths
+
+
 class _Trm1Stack(nn.Module):
     def __init__(self, hf: Wav2Vec2Config) -> None:
         super().__init__()

@@ -1,0 +1,232 @@
+"""``vgprobe extract``: named-layer features for ZeroSpeech 2021, batched, resumable, shardable.
+
+One forward pass serves every requested layer. Each file's features equal what the model
+computes on that file alone, unpadded (see ``FaSTVGS.audio_layers_each``). Outputs are written
+atomically; a re-run skips files whose outputs are complete (shape checked) and recomputes the
+rest batch by batch with the same batch plan, so an interrupted run ends exactly as an
+uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Literal
+
+from vgprobe import __version__
+from vgprobe.audio import SAMPLE_RATE, read_audio
+from vgprobe.errors import ConfigError, InputError
+from vgprobe.extract.encoders import Encoder, load_encoder
+from vgprobe.extract.sources import Source, Task, list_sources, plan_batches, shard
+from vgprobe.extract.writer import Format, is_complete, meta_document, prepare_layer_folder, write_features
+
+LAST_RUN = ".vgprobe-last.json"
+EXIT_SKIPPED = 3
+
+
+@dataclass(frozen=True)
+class ExtractConfig:
+    checkpoint: str
+    data: Path
+    out: Path
+    layers: tuple[str, ...]
+    split: str = "dev"
+    task: Task = "all"
+    fmt: Format = "npy"
+    batch_seconds: float = 60.0
+    device: str = "cpu"
+    shard: tuple[int, int] = (0, 1)
+    on_error: Literal["fail", "skip"] = "fail"
+    overwrite: bool = False
+    mix_to_mono: bool = False
+    dtype: Literal["float32", "bfloat16"] = "float32"
+    seed: int = 0
+    progress: bool = False
+
+
+@dataclass
+class ExtractResult:
+    layers: list[str]
+    folders: dict[str, Path]
+    n_files: int
+    n_computed: int = 0
+    n_reused: int = 0
+    audio_seconds: float = 0.0
+    wall_seconds: float = 0.0
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+    resampled: list[Path] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_SKIPPED if self.skipped else 0
+
+
+def resolve_layers(encoder: Encoder, requested: tuple[str, ...]) -> list[str]:
+    known = encoder.layer_names()
+    out: list[str] = []
+    for item in requested:
+        for name in known if item == "all" else [item]:
+            if name not in known:
+                raise ConfigError(f"unknown layer {name!r} for this model; its layers are: {', '.join(known)} (or 'all')")
+            if name not in out:
+                out.append(name)
+    if not out:
+        raise ConfigError("no layer requested (use --layer NAME[,NAME...] or --layer all)")
+    return out
+
+
+def _probe(src: Source, mix_to_mono: bool) -> tuple[int, int]:
+    """(samples at 16 kHz, source rate) from the header; raises InputError for unusable files."""
+    import soundfile as sf
+
+    try:
+        info = sf.info(str(src.audio))
+    except Exception as exc:  # noqa: BLE001
+        raise InputError(f"{src.audio}: cannot read audio ({exc})") from exc
+    if info.channels > 1 and not mix_to_mono:
+        raise InputError(f"{src.audio}: {info.channels} channels; expected mono audio (or pass --mix-to-mono)")
+    n = round(info.frames * SAMPLE_RATE / info.samplerate)
+    if info.frames == 0:
+        raise InputError(f"{src.audio}: the file holds no audio samples")
+    if n < 400:
+        raise InputError(f"{src.audio}: {n} samples at 16 kHz; at least 400 are needed (one 25 ms frame)")
+    return n, int(info.samplerate)
+
+
+def extract(cfg: ExtractConfig, *, log: Callable[[str], None] = print) -> ExtractResult:
+    t0 = time.perf_counter()
+    encoder = load_encoder(cfg.checkpoint, seed=cfg.seed, dtype=cfg.dtype).to(cfg.device)
+    layers = resolve_layers(encoder, cfg.layers)
+    sources = shard(list_sources(cfg.data, split=cfg.split, task=cfg.task), *cfg.shard)
+    folders = {name: Path(cfg.out) / name for name in layers}
+    result = ExtractResult(layers=layers, folders=folders, n_files=len(sources))
+    tasks = [cfg.task] if cfg.task != "all" else ["phonetic", "semantic"]
+    for name in layers:
+        settings = {
+            "model": encoder.description,
+            "model_sha256": encoder.fingerprint,
+            "checkpoint": cfg.checkpoint,
+            "layer": name,
+            "frame_shift": encoder.frame_shift(name),
+            "format": cfg.fmt,
+            "dtype": cfg.dtype,
+            "normalisation": encoder.normalisation(),
+            "data": str(Path(cfg.data).resolve()),
+            "split": cfg.split,
+            "tasks": tasks,
+        }
+        prepare_layer_folder(folders[name], meta_document(frame_shift=encoder.frame_shift(name), settings=settings,
+                                                          version=__version__), overwrite=cfg.overwrite)
+
+    good: list[Source] = []
+    lengths: list[int] = []
+    for src in sources:
+        try:
+            n, _rate = _probe(src, cfg.mix_to_mono)
+        except InputError as exc:
+            _fail_or_skip(cfg, result, src, exc)
+            continue
+        good.append(src)
+        lengths.append(n)
+    result.audio_seconds = sum(lengths) / SAMPLE_RATE
+
+    bar = _progress(cfg.progress, result.audio_seconds)
+    ext = f".{cfg.fmt}"
+    for batch in plan_batches(lengths, cfg.batch_seconds):
+        todo = [i for i in batch if not all(
+            is_complete((folders[n] / good[i].rel).with_suffix(ext), cfg.fmt, encoder.n_frames(n, lengths[i]), encoder.dim(n))
+            for n in layers)]
+        if not todo:
+            result.n_reused += len(batch)
+            bar.update(sum(lengths[i] for i in batch) / SAMPLE_RATE)
+            continue
+        wavs, members = [], []
+        for i in batch:
+            try:
+                audio = read_audio(good[i].audio, mix_to_mono=cfg.mix_to_mono)
+            except InputError as exc:
+                _fail_or_skip(cfg, result, good[i], exc)
+                continue
+            if audio.resampled:
+                result.resampled.append(good[i].audio)
+            wavs.append(encoder.prepare(audio.samples))
+            members.append(i)
+        if members:
+            outs = encoder.compute(wavs, layers)
+            for i, wav, feats in zip(members, wavs, outs):
+                for n in layers:
+                    arr = feats[n]
+                    expect = (encoder.n_frames(n, len(wav)), encoder.dim(n))
+                    if arr.shape != expect:
+                        raise RuntimeError(f"{good[i].audio}: layer {n} gave {arr.shape}, expected {expect}")
+                    if i in todo:
+                        write_features((folders[n] / good[i].rel).with_suffix(ext), arr, cfg.fmt)
+            result.n_computed += len([i for i in members if i in todo])
+            result.n_reused += len([i for i in members if i not in todo])
+        bar.update(sum(lengths[i] for i in batch) / SAMPLE_RATE)
+    bar.close()
+
+    if result.resampled:
+        names = ", ".join(str(p) for p in result.resampled[:5])
+        more = f" and {len(result.resampled) - 5} more" if len(result.resampled) > 5 else ""
+        log(f"warning: resampled to 16 kHz with soxr: {names}{more}")
+    _write_skipped(cfg, result)
+    _write_last_run(cfg, layers)
+    result.wall_seconds = time.perf_counter() - t0
+    return result
+
+
+def _fail_or_skip(cfg: ExtractConfig, result: ExtractResult, src: Source, exc: InputError) -> None:
+    if cfg.on_error == "fail":
+        raise InputError(f"{exc} (use --on-error skip to skip such files and list them)") from exc
+    result.skipped.append((src.audio, str(exc)))
+
+
+def _write_skipped(cfg: ExtractConfig, result: ExtractResult) -> None:
+    i, n = cfg.shard
+    name = "skipped.tsv" if n == 1 else f"skipped.shard-{i}-of-{n}.tsv"
+    path = Path(cfg.out) / name
+    if not result.skipped:
+        path.unlink(missing_ok=True)
+        return
+    tmp = path.with_name(f".{name}.tmp")
+    lines = ["file\treason"] + [f"{p}\t{reason}" for p, reason in result.skipped]
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _write_last_run(cfg: ExtractConfig, layers: list[str]) -> None:
+    rec = {"layers": layers, "split": cfg.split, "task": cfg.task, "data": str(Path(cfg.data).resolve()),
+           "checkpoint": cfg.checkpoint}
+    path = Path(cfg.out) / LAST_RUN
+    tmp = path.with_name(f"{LAST_RUN}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(rec, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_last_run(out: Path) -> dict | None:
+    path = Path(out) / LAST_RUN
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+class _NoBar:
+    def update(self, n: float) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(enabled: bool, total_seconds: float):
+    if not enabled:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=round(total_seconds, 1), unit="audio-s", unit_scale=False, file=sys.stderr,
+                bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} audio-s [{elapsed}<{remaining}, {rate_fmt}]")

@@ -1,0 +1,140 @@
+"""The project configuration: ``vgprobe.toml`` in the current folder, then environment
+variables, then flags (each overrides the one before).
+
+    [vgprobe]
+    checkpoint = "runs/tiny/best"   # what `vgprobe extract` loads
+    data = "zr2021"                 # the ZeroSpeech 2021 dataset root
+    out = "features"                # where extractions go (one folder per layer)
+    split = "dev"
+
+Environment: ``VGPROBE_CONFIG`` (another file), ``VGPROBE_CHECKPOINT``, ``VGPROBE_DATA``,
+``VGPROBE_OUT``, ``VGPROBE_SPLIT``. Relative paths in the file are relative to the file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from vgprobe.errors import ConfigError
+
+CONFIG_NAME = "vgprobe.toml"
+KEYS = ("checkpoint", "data", "out", "split")
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    checkpoint: str | None = None
+    data: Path | None = None
+    out: Path | None = None
+    split: str | None = None
+    sources: tuple[str, ...] = field(default=(), compare=False)  # where the values came from
+
+    def describe(self) -> str:
+        vals = ", ".join(f"{k}={getattr(self, k)}" for k in KEYS if getattr(self, k) is not None)
+        return f"configuration from {' + '.join(self.sources) or 'flags only'}: {vals or '(empty)'}"
+
+    def require(self, *names: str, hint: str) -> None:
+        missing = [n for n in names if getattr(self, n) is None]
+        if missing:
+            raise ConfigError(
+                f"no {', '.join(missing)} given: {hint}, or set them in ./{CONFIG_NAME} ([vgprobe] "
+                f"{' / '.join(missing)}) or in VGPROBE_{missing[0].upper()}"
+            )
+
+
+def _path_value(key: str, value: str, base: Path) -> str | Path:
+    if key == "split":
+        return value
+    if key == "checkpoint" and value.startswith("random:"):
+        return value
+    p = Path(value).expanduser()
+    p = p if p.is_absolute() else base / p
+    return str(p) if key == "checkpoint" else p
+
+
+def load_project_config(
+    cwd: str | Path | None = None, env: dict[str, str] | None = None, **flags: object
+) -> ProjectConfig:
+    """Resolve the configuration: file, then environment, then non-None ``flags``."""
+    env = dict(os.environ) if env is None else env
+    cwd = Path.cwd() if cwd is None else Path(cwd)
+    cfg = ProjectConfig()
+    sources: list[str] = []
+    path = Path(env["VGPROBE_CONFIG"]) if env.get("VGPROBE_CONFIG") else cwd / CONFIG_NAME
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, OSError) as exc:
+            raise ConfigError(f"{path}: cannot read ({exc})") from exc
+        block = data.get("vgprobe", {})
+        if not isinstance(block, dict):
+            raise ConfigError(f"{path}: [vgprobe] must be a table")
+        unknown = sorted(set(block) - set(KEYS))
+        if unknown:
+            raise ConfigError(f"{path}: unknown keys in [vgprobe]: {unknown}; known: {list(KEYS)}")
+        cfg = replace(cfg, **{k: _path_value(k, str(v), path.parent) for k, v in block.items()})
+        sources.append(str(path))
+    elif env.get("VGPROBE_CONFIG"):
+        raise ConfigError(f"VGPROBE_CONFIG names {path}, which does not exist")
+    from_env = {k: _path_value(k, env[f"VGPROBE_{k.upper()}"], cwd) for k in KEYS if env.get(f"VGPROBE_{k.upper()}")}
+    if from_env:
+        cfg = replace(cfg, **from_env)
+        sources.append("environment (" + ", ".join(f"VGPROBE_{k.upper()}" for k in from_env) + ")")
+    from_flags = {k: v for k, v in flags.items() if v is not None}
+    bad = sorted(set(from_flags) - set(KEYS))
+    if bad:
+        raise ConfigError(f"unknown configuration keys {bad}")
+    if from_flags:
+        cfg = replace(cfg, **{k: _path_value(k, str(v), cwd) for k, v in from_flags.items()})
+        sources.append("flags")
+    return replace(cfg, sources=tuple(sources))
+
+
+def write_project_config(path: str | Path, *, checkpoint: str, data: Path, out: Path, split: str = "dev") -> Path:
+    """Write a ``vgprobe.toml`` (paths relative to its folder where possible)."""
+    path = Path(path)
+    base = path.parent.resolve()
+
+    def rel(p: str | Path) -> str:
+        if isinstance(p, str) and p.startswith("random:"):
+            return p
+        p = Path(p).resolve()
+        try:
+            return str(p.relative_to(base))
+        except ValueError:
+            return str(p)
+
+    text = (
+        "# vgprobe project configuration (see `vgprobe extract --help`)\n[vgprobe]\n"
+        f'checkpoint = "{rel(checkpoint)}"\ndata = "{rel(data)}"\nout = "{rel(out)}"\nsplit = "{split}"\n'
+    )
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def scoring_targets(
+    cfg: ProjectConfig, *, task: str, layers: list[str] | None = None
+) -> tuple[list[tuple[str, Path]], Path, str]:
+    """The submission folders that ``vgprobe abx`` / ``vgprobe semantic`` score when no paths are given:
+    the layers the last ``vgprobe extract`` into ``out`` wrote (or ``layers``), with the dataset root
+    and split. Returns ``([(layer, folder), ...], data_root, split)``."""
+    import json
+
+    cfg.require("out", hint="pass --submission/--features explicitly")
+    record_path = Path(cfg.out) / ".vgprobe-last.json"
+    if not record_path.is_file():
+        raise ConfigError(f"no extraction found in {cfg.out} (no {record_path.name}); run `vgprobe extract` first")
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    data = cfg.data or Path(record["data"])
+    split = cfg.split or record.get("split", "dev")
+    names = layers or [n for n in record["layers"] if not (task == "phonetic" and n == "audio.coarse")]
+    sub = "phonetic" if task == "phonetic" else "semantic"
+    targets = [(n, Path(cfg.out) / n) for n in names if (Path(cfg.out) / n / sub).is_dir()]
+    if not targets:
+        raise ConfigError(f"the last extraction into {cfg.out} wrote no {task} features for layers {names}")
+    return targets, Path(data), split

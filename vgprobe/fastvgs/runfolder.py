@@ -43,6 +43,7 @@ def write_json_atomic(path: Path, obj) -> None:
 def prepare_run(out: Path, config: dict, *, resume: bool) -> None:
     """Create the run folder with ``run.json``; on resume, check the configuration is the saved one."""
     saved = out / RUN_NAME
+    config = json.loads(json.dumps(config))  # tuples -> lists, as read back
     if resume:
         if not (out / "last" / STATE_NAME).is_file():
             raise CheckpointError(f"{out}: nothing to resume (no last/{STATE_NAME}); start without --resume")

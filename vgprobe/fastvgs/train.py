@@ -229,6 +229,10 @@ def train(
         save_checkpoint(out, "last", model, state=state, extra=extra)
 
     def validate() -> dict:
+        with torch.random.fork_rng(devices=[]):  # validation must not move the training RNG
+            return _validate()
+
+    def _validate() -> dict:
         val = evaluate_split(model, val_split, modes=modes, kc=tcfg.topk, seconds=tcfg.eval_audio_seconds,
                              batch_size=tcfg.val_batch_size, device=world.device)
         append_metrics(out, {"kind": "val", "step": step, "epoch": sampler.epoch, **val})

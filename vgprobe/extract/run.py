@@ -22,7 +22,14 @@ from vgprobe.audio import SAMPLE_RATE, read_audio
 from vgprobe.errors import ConfigError, InputError
 from vgprobe.extract.encoders import Encoder, load_encoder
 from vgprobe.extract.sources import Source, Task, list_sources, plan_batches, shard
-from vgprobe.extract.writer import Format, is_complete, meta_document, prepare_layer_folder, write_features
+from vgprobe.extract.writer import (
+    Format,
+    is_complete,
+    meta_document,
+    prepare_layer_folder,
+    remove_stale_temporaries,
+    write_features,
+)
 
 LAST_RUN = ".vgprobe-last.json"
 EXIT_SKIPPED = 3
@@ -121,6 +128,7 @@ def extract(cfg: ExtractConfig, *, log: Callable[[str], None] = print) -> Extrac
         }
         prepare_layer_folder(folders[name], meta_document(frame_shift=encoder.frame_shift(name), settings=settings,
                                                           version=__version__), overwrite=cfg.overwrite)
+        remove_stale_temporaries(folders[name])
 
     good: list[Source] = []
     lengths: list[int] = []

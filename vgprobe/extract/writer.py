@@ -36,6 +36,29 @@ def write_features(path: Path, arr: np.ndarray, fmt: Format) -> None:
         raise
 
 
+def remove_stale_temporaries(folder: Path) -> int:
+    """Delete ``.<name>.<pid>.tmp`` files left by killed runs (only those whose process is gone)."""
+    removed = 0
+    if not folder.is_dir():
+        return 0
+    for tmp in folder.rglob(".*.tmp"):
+        parts = tmp.name.rsplit(".", 2)
+        if len(parts) == 3 and parts[1].isdigit() and not _alive(int(parts[1])):
+            tmp.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def is_complete(path: Path, fmt: Format, frames: int, dim: int) -> bool:
     """True when ``path`` holds a finished (frames, dim) matrix (checked, not just named)."""
     if not path.is_file():

@@ -110,3 +110,42 @@ def _pad_dim1(x: torch.Tensor, s: int) -> torch.Tensor:
         return x
     pad = [0, 0] * (x.ndim - 2) + [0, s - x.shape[1]]
     return torch.nn.functional.pad(x, pad)
+
+
+class GlobalBatchNorm2d(torch.nn.BatchNorm2d):
+    """BatchNorm2d whose training statistics are those of the global batch (all processes), with gradients.
+
+    Same parameters, buffers and state-dict keys as ``nn.BatchNorm2d``; it differs only in training mode
+    under more than one process. (``nn.SyncBatchNorm`` does this on GPUs only; this also runs on gloo.)
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not (self.training and dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1):
+            return super().forward(x)
+        import torch.distributed.nn.functional as dfn
+
+        c = x.shape[1]
+        n_local = torch.tensor([x.numel() / c], dtype=x.dtype, device=x.device)
+        stats = torch.cat([x.sum(dim=(0, 2, 3)), (x * x).sum(dim=(0, 2, 3)), n_local])
+        stats = dfn.all_reduce(stats)
+        n = stats[-1]
+        mean = stats[:c] / n
+        var = stats[c:2 * c] / n - mean * mean  # biased, as BatchNorm normalises
+        if self.track_running_stats:
+            with torch.no_grad():
+                self.num_batches_tracked += 1
+                m = self.momentum if self.momentum is not None else 1.0 / float(self.num_batches_tracked)
+                self.running_mean.mul_(1 - m).add_(mean.detach(), alpha=m)
+                self.running_var.mul_(1 - m).add_(var.detach() * n / (n - 1), alpha=m)
+        y = (x - mean[None, :, None, None]) / torch.sqrt(var[None, :, None, None] + self.eps)
+        if self.affine:
+            y = y * self.weight[None, :, None, None] + self.bias[None, :, None, None]
+        return y
+
+
+def use_global_batchnorm(module: torch.nn.Module) -> torch.nn.Module:
+    """Turn every ``nn.BatchNorm2d`` of ``module`` into :class:`GlobalBatchNorm2d` in place (same tensors)."""
+    for m in module.modules():
+        if type(m) is torch.nn.BatchNorm2d:
+            m.__class__ = GlobalBatchNorm2d
+    return module

@@ -26,7 +26,7 @@ from torch import nn
 from vgprobe.errors import ConfigError
 from vgprobe.fastvgs.config import FaSTVGSConfig, load_recipe, recipe_path
 from vgprobe.fastvgs.data import CaptionDataset, collate, load_split
-from vgprobe.fastvgs.distributed import World, barrier, gather_cat, gather_plain, init_world
+from vgprobe.fastvgs.distributed import World, barrier, gather_cat, gather_plain, init_world, use_global_batchnorm
 from vgprobe.fastvgs.evaluate import evaluate_split
 from vgprobe.fastvgs.loss import LossWeights, fastvgs_loss
 from vgprobe.fastvgs.model import FaSTVGS, ImageEncoding
@@ -210,6 +210,7 @@ def train(
     weights = LossWeights(tcfg.coarse_weight, tcfg.fine_weight, tcfg.margin)
     objective: nn.Module = Objective(model, weights, world, tcfg.pairs_per_chunk)
     if world.distributed:
+        use_global_batchnorm(model)  # Conv2's BatchNorm sees the global batch, as with one process
         objective = nn.parallel.DistributedDataParallel(
             objective, device_ids=[world.device.index] if world.device.type == "cuda" else None,
             find_unused_parameters=not (tcfg.coarse_weight and tcfg.fine_weight))

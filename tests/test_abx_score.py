@@ -138,11 +138,14 @@ def test_cli_json_csv_and_table(tmp_path, capsys):
     assert "51.129" in capsys.readouterr().out  # the table prints percentages
 
 
-def test_cli_errors_are_one_line_exit_2(capsys):
+def test_cli_errors_are_one_line_exit_2(capsys, tmp_path, monkeypatch):
     assert main(["abx", "--features", str(SET / "features")]) == 2
     assert "--features, --item and --frame-shift go together" in capsys.readouterr().err
+    monkeypatch.chdir(tmp_path)  # no vgprobe.toml here
+    for key in ("VGPROBE_CONFIG", "VGPROBE_OUT", "VGPROBE_DATA", "VGPROBE_CHECKPOINT", "VGPROBE_SPLIT"):
+        monkeypatch.delenv(key, raising=False)
     assert main(["abx"]) == 2
-    assert "--submission DIR --data ZR_ROOT" in capsys.readouterr().err
+    assert "no out given: pass --submission/--features explicitly, or set them in ./vgprobe.toml" in capsys.readouterr().err
 
 
 def test_results_table_has_one_row_per_mode():

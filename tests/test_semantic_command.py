@@ -57,12 +57,15 @@ def test_submission_form(data, tmp_path, capsys):
 @pytest.mark.parametrize(
     "extra, message",
     [
-        ([], "no input given: pass --features DIR --gold gold.csv --pairs pairs.csv, or --submission DIR --data ZR_ROOT"),
+        ([], "no out given: pass --submission/--features explicitly, or set them in ./vgprobe.toml"),
         (["--features", "x"], "--features, --gold and --pairs go together"),
         (["--data", "x"], "--submission and --data go together"),
     ],
 )
-def test_missing_flags_are_one_line_errors(extra, message, capsys):
+def test_missing_flags_are_one_line_errors(extra, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no vgprobe.toml here
+    for key in ("VGPROBE_CONFIG", "VGPROBE_OUT", "VGPROBE_DATA", "VGPROBE_CHECKPOINT", "VGPROBE_SPLIT"):
+        monkeypatch.delenv(key, raising=False)
     assert main(["semantic"] + extra) == 2
     assert message in capsys.readouterr().err
 

@@ -45,10 +45,15 @@ class ProjectConfig:
             )
 
 
+def is_builtin_checkpoint(value: str) -> bool:
+    """``random:<preset>`` and ``logmel`` name models, not paths."""
+    return value == "logmel" or value.startswith("random:")
+
+
 def _path_value(key: str, value: str, base: Path) -> str | Path:
     if key == "split":
         return value
-    if key == "checkpoint" and value.startswith("random:"):
+    if key == "checkpoint" and is_builtin_checkpoint(value):
         return value
     p = Path(value).expanduser()
     p = p if p.is_absolute() else base / p
@@ -99,7 +104,7 @@ def write_project_config(path: str | Path, *, checkpoint: str, data: Path, out: 
     base = path.parent.resolve()
 
     def rel(p: str | Path) -> str:
-        if isinstance(p, str) and p.startswith("random:"):
+        if isinstance(p, str) and is_builtin_checkpoint(p):
             return p
         p = Path(p).resolve()
         try:
@@ -132,9 +137,24 @@ def scoring_targets(
     record = json.loads(record_path.read_text(encoding="utf-8"))
     data = cfg.data or Path(record["data"])
     split = cfg.split or record.get("split", "dev")
-    names = layers or [n for n in record["layers"] if not (task == "phonetic" and n == "audio.coarse")]
+    names = layers or [n for n in record["layers"] if task != "phonetic" or _frame_rate_layer(Path(cfg.out) / n)]
     sub = "phonetic" if task == "phonetic" else "semantic"
     targets = [(n, Path(cfg.out) / n) for n in names if (Path(cfg.out) / n / sub).is_dir()]
     if not targets:
         raise ConfigError(f"the last extraction into {cfg.out} wrote no {task} features for layers {names}")
     return targets, Path(data), split
+
+
+MAX_ABX_FRAME_SHIFT = 0.05  # coarser layers (Conv2/Trm2 at 0.32 s, pooled ones) leave triphone tokens empty
+
+
+def _frame_rate_layer(folder: Path) -> bool:
+    """Whether a layer's frames are fine enough for ABX by default (its meta.yaml frame shift)."""
+    import yaml
+
+    try:
+        meta = yaml.safe_load((folder / "meta.yaml").read_text(encoding="utf-8")) or {}
+        shift = meta["parameters"]["phonetic"]["frame_shift"]
+    except (OSError, KeyError, TypeError, yaml.YAMLError):
+        return False
+    return shift is not None and float(shift) <= MAX_ABX_FRAME_SHIFT

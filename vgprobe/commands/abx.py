@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from pathlib import Path
 
+from vgprobe.commands._report import add_layer_argument, project_targets, report
 from vgprobe.errors import ConfigError
 
 HELP = "Score features on ZeroSpeech 2021 ABX (phonetic), exactly as Libri-Light computes it."
@@ -62,6 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "ignoring the others (default: error)")
     parser.add_argument("--json", action="store_true", help="print the results as a JSON array (scores as fractions)")
     parser.add_argument("--out", type=Path, help="also write the results to this CSV file")
+    add_layer_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -81,23 +81,15 @@ def run(args: argparse.Namespace) -> int:
         results = score_abx_submission(args.submission, args.data, args.split, frame_shift=args.frame_shift,
                                        item_kind=args.items, **options)
     else:
-        results = from_project_config(args)
-
-    if args.out is not None:
-        _write_csv_atomically(results_to_frame(results), args.out)
-    if args.json:
-        print(results_to_json(results))
-    else:
-        print(_table(results))
+        targets, data, split = project_targets(args, "phonetic")
+        per_layer = [(layer, score_abx_submission(folder, data, split, frame_shift=args.frame_shift,
+                                                  item_kind=args.items, **options)) for layer, folder in targets]
+        report(per_layer, to_frame=results_to_frame, to_json=results_to_json, table=_table, as_json=args.json,
+               out=args.out)
+        return 0
+    report([(None, results)], to_frame=results_to_frame, to_json=results_to_json, table=_table, as_json=args.json,
+           out=args.out)
     return 0
-
-
-def from_project_config(args: argparse.Namespace):
-    """Score from the project configuration (vgprobe.toml); not wired yet, so say which flags are needed."""
-    raise ConfigError(
-        "no input given: pass --features DIR --item FILE --frame-shift SECONDS, "
-        "or --submission DIR --data ZR_ROOT [--split dev]"
-    )
 
 
 def _table(results) -> str:
@@ -106,15 +98,3 @@ def _table(results) -> str:
         rows.append((r.subset or "-", r.speaker, r.context, r.distance, f"{100 * r.score:.3f}", str(r.n_cells)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.rjust(w) for cell, w in zip(row, widths)) for row in rows)
-
-
-def _write_csv_atomically(frame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="") as f:
-            frame.to_csv(f, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise

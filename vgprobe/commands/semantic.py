@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
-import sys
-import tempfile
 from pathlib import Path
 
+from vgprobe.commands._report import add_layer_argument, project_targets, report
 from vgprobe.errors import ConfigError
 
 HELP = "Score features on ZeroSpeech 2021 sSIMI (semantic similarity), as the official scorer does."
@@ -29,6 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ext", choices=(".npy", ".txt", ".pt"), help="feature format, when a folder holds several")
     parser.add_argument("--json", action="store_true", help="print the results as a JSON array")
     parser.add_argument("--out", type=Path, help="also write the result table to this CSV file")
+    add_layer_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,34 +49,17 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError("--submission and --data go together; give both (and --split)")
         results = score_semantic_submission(args.submission, args.data, args.split, **settings)
     else:
-        results = from_project_config(args)
-
-    frame = results_to_frame(results)
-    if args.out is not None:
-        _write_csv_atomically(frame, args.out)
-    if args.json:
-        print(results_to_json(results))
-    else:
-        print(frame.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+        targets, data, split = project_targets(args, "semantic")
+        per_layer = [(layer, score_semantic_submission(folder, data, split, **settings)) for layer, folder in targets]
+        report(per_layer, to_frame=results_to_frame, to_json=results_to_json, table=_table, as_json=args.json,
+               out=args.out)
+        return 0
+    report([(None, results)], to_frame=results_to_frame, to_json=results_to_json, table=_table, as_json=args.json,
+           out=args.out)
     return 0
 
 
-def from_project_config(args: argparse.Namespace):
-    """Score from the project configuration (vgprobe.toml); not wired yet, so say which flags are needed."""
-    raise ConfigError(
-        "no input given: pass --features DIR --gold gold.csv --pairs pairs.csv, "
-        "or --submission DIR --data ZR_ROOT [--split dev]"
-    )
+def _table(results) -> str:
+    from vgprobe.zerospeech.semantic import results_to_frame
 
-
-def _write_csv_atomically(frame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="") as f:
-            frame.to_csv(f, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    print(f"wrote {path}", file=sys.stderr)
+    return results_to_frame(results).to_string(index=False, float_format=lambda v: f"{v:.4f}")

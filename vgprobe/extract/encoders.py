@@ -170,6 +170,57 @@ class HFEncoder:
         return self
 
 
+# ---------------------------------------------------------------------------- log-mel baseline
+@dataclass
+class LogMelEncoder:
+    """``logmel``: 40 log-mel filterbank energies, 25 ms Hann window, 10 ms shift (no centring:
+    frame i covers samples [160 i, 160 i + 400), like the wav2vec2 CNN). The usual
+    untrained baseline of phonetic probing. Mel filters from ``transformers.audio_utils``."""
+
+    n_mels: int = 40
+    description: str = "log-mel filterbank baseline (40 bands, 25 ms / 10 ms)"
+    fingerprint: str = "logmel-40-400-160-htk"
+    dtype: torch.dtype = torch.float32
+
+    def __post_init__(self) -> None:
+        from transformers.audio_utils import mel_filter_bank
+
+        fb = mel_filter_bank(num_frequency_bins=201, num_mel_filters=self.n_mels, min_frequency=20.0,
+                             max_frequency=SAMPLE_RATE / 2, sampling_rate=SAMPLE_RATE, mel_scale="htk")
+        self._fb = torch.from_numpy(fb.astype(np.float32))  # (201, n_mels)
+        self._window = torch.hann_window(400)
+
+    def layer_names(self) -> list[str]:
+        return ["logmel"]
+
+    def frame_shift(self, layer: str) -> float | None:
+        return 0.01
+
+    def dim(self, layer: str) -> int:
+        return self.n_mels
+
+    def n_frames(self, layer: str, n_samples: int) -> int:
+        return _conv_frames(n_samples, [(400, 160)])
+
+    def normalisation(self) -> str:
+        return "none (raw waveform)"
+
+    def prepare(self, samples: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(samples)
+
+    def compute(self, wavs: Sequence[torch.Tensor], layers: Sequence[str]) -> list[dict[str, np.ndarray]]:
+        res = []
+        for w in wavs:
+            spec = torch.stft(w, n_fft=400, hop_length=160, win_length=400, window=self._window,
+                              center=False, return_complex=True)  # (201, T)
+            power = spec.abs() ** 2
+            res.append({"logmel": torch.log(power.T @ self._fb + 1e-6).numpy()})
+        return res
+
+    def to(self, device: str) -> "LogMelEncoder":
+        return self
+
+
 # ---------------------------------------------------------------------------- factory
 def is_hf_speech_folder(path: Path) -> bool:
     cfg = path / "config.json"
@@ -183,10 +234,13 @@ def is_hf_speech_folder(path: Path) -> bool:
 
 
 def load_encoder(checkpoint: str, *, seed: int = 0, dtype: str = "float32") -> Encoder:
-    """``checkpoint``: a FaST-VGS folder, a Hugging Face speech-encoder folder, or ``random:<preset>``."""
+    """``checkpoint``: a FaST-VGS folder, a Hugging Face speech-encoder folder, ``random:<preset>``
+    or ``logmel`` (the log-mel baseline)."""
     torch_dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16}.get(dtype)
     if torch_dtype is None:
         raise ConfigError(f"unknown dtype {dtype!r}; expected float32 or bfloat16")
+    if checkpoint == "logmel":
+        return LogMelEncoder()
     m = re.fullmatch(r"random:(.+)", checkpoint)
     if m:
         from vgprobe.fastvgs import FaSTVGS, preset

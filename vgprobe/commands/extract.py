@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -44,10 +45,13 @@ def run(args: argparse.Namespace) -> int:
     project.require("checkpoint", "data", "out", hint="pass --checkpoint, --data and --out")
     print(project.describe(), file=sys.stderr)
     layers = tuple(n.strip() for item in args.layer for n in item.split(",") if n.strip())
+    device = args.device
+    if device == "cuda" and "LOCAL_RANK" in os.environ:  # torchrun: one device per process
+        device = f"cuda:{os.environ['LOCAL_RANK']}"
     cfg = ExtractConfig(
         checkpoint=str(project.checkpoint), data=Path(project.data), out=Path(project.out), layers=layers,
         split=project.split or "dev", task=args.task, fmt=args.fmt, batch_seconds=args.batch_seconds,
-        device=args.device, shard=parse_shard(args.shard), on_error=args.on_error, overwrite=args.overwrite,
+        device=device, shard=parse_shard(args.shard), on_error=args.on_error, overwrite=args.overwrite,
         mix_to_mono=args.mix_to_mono, dtype=args.dtype, seed=args.seed,
         progress=sys.stderr.isatty() if args.progress is None else args.progress,
     )

@@ -23,6 +23,7 @@ COMMANDS: tuple[str, ...] = (
     "semantic",
     "train",
     "retrieve",
+    "analyze",
     "quickstart",
 )
 

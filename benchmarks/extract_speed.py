@@ -19,7 +19,6 @@ import time
 import torch
 
 import vgprobe.fastvgs as fv
-from vgprobe.fastvgs.trm1 import n_cnn_frames
 
 
 def flops_per_file(cfg: fv.FaSTVGSConfig, n_samples: int, trm1_layers: int) -> float:

@@ -23,6 +23,8 @@ from typing import Sequence
 import pandas as pd
 import torch
 
+from vgprobe.analysis.figures import save_figure
+
 STATS = ("entropy", "distance", "cls", "self", "local", "max")
 
 
@@ -99,12 +101,7 @@ def plot_head_statistics(df: pd.DataFrame, path: str | Path, *, stats: Sequence[
         ax.set_xlabel("head")
         ax.set_title(stat)
         fig.colorbar(im, ax=ax, fraction=0.046)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def uniform_entropy_bits(n_keys: int) -> float:

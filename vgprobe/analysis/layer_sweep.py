@@ -17,6 +17,8 @@ from typing import Mapping, Sequence
 
 import pandas as pd
 
+from vgprobe.analysis.figures import save_figure
+
 from vgprobe.errors import InputError
 
 
@@ -99,9 +101,4 @@ def plot_abx_sweep(df: pd.DataFrame, path: str | Path, *, title: str = "ABX erro
     axes[0][0].set_ylabel("ABX error (%)")
     axes[0][-1].legend(fontsize=7)
     fig.suptitle(title)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

@@ -19,7 +19,7 @@ from typing import Callable, Literal
 
 from vgprobe import __version__
 from vgprobe.audio import SAMPLE_RATE, read_audio
-from vgprobe.errors import ConfigError, InputError
+from vgprobe.errors import InputError
 from vgprobe.extract.encoders import Encoder, load_encoder
 from vgprobe.extract.sources import Source, Task, list_sources, plan_batches, shard
 from vgprobe.extract.writer import (
@@ -30,6 +30,7 @@ from vgprobe.extract.writer import (
     remove_stale_temporaries,
     write_features,
 )
+from vgprobe.layer_names import select_layers
 
 LAST_RUN = ".vgprobe-last.json"
 EXIT_SKIPPED = 3
@@ -73,17 +74,7 @@ class ExtractResult:
 
 
 def resolve_layers(encoder: Encoder, requested: tuple[str, ...]) -> list[str]:
-    known = encoder.layer_names()
-    out: list[str] = []
-    for item in requested:
-        for name in known if item == "all" else [item]:
-            if name not in known:
-                raise ConfigError(f"unknown layer {name!r} for this model; its layers are: {', '.join(known)} (or 'all')")
-            if name not in out:
-                out.append(name)
-    if not out:
-        raise ConfigError("no layer requested (use --layer NAME[,NAME...] or --layer all)")
-    return out
+    return select_layers(requested, encoder.layer_names())
 
 
 def _probe(src: Source, mix_to_mono: bool) -> tuple[int, int]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from vgprobe.errors import ConfigError
 from vgprobe.fastvgs.config import FaSTVGSConfig
+from vgprobe.layer_names import select_layers
 
 AUDIO_COARSE = "audio.coarse"
 SAMPLE_RATE = 16000
@@ -20,18 +21,7 @@ def layer_names(cfg: FaSTVGSConfig) -> list[str]:
 
 def validate_layers(names: list[str], cfg: FaSTVGSConfig) -> list[str]:
     """Check names against the model; ``all`` expands to every layer. Order kept, duplicates dropped."""
-    known = layer_names(cfg)
-    out: list[str] = []
-    for n in names:
-        expanded = known if n == "all" else [n]
-        for e in expanded:
-            if e not in known:
-                raise ConfigError(f"unknown layer {e!r}; FaST-VGS layers are: {', '.join(known)} (or 'all')")
-            if e not in out:
-                out.append(e)
-    if not out:
-        raise ConfigError("no layer requested")
-    return out
+    return select_layers(names, layer_names(cfg))
 
 
 def frame_shift(name: str, cfg: FaSTVGSConfig) -> float | None:

@@ -220,15 +220,21 @@ def test_unknown_layers_list_the_model_layers(tmp_path):
 
 
 # --------------------------------------------------------------------------- Hugging Face encoders
-def test_hugging_face_encoder_layers_equal_hidden_states(tmp_path):
-    from transformers import Wav2Vec2Config, Wav2Vec2FeatureExtractor, Wav2Vec2Model
+@pytest.mark.parametrize("family", ["wav2vec2", "hubert", "wavlm"])
+def test_hugging_face_encoder_layers_equal_hidden_states(tmp_path, family):
+    import transformers
 
-    cfg = Wav2Vec2Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
-                         conv_dim=(32,) * 7, num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=2)
+    config_cls, model_cls = {
+        "wav2vec2": (transformers.Wav2Vec2Config, transformers.Wav2Vec2Model),
+        "hubert": (transformers.HubertConfig, transformers.HubertModel),
+        "wavlm": (transformers.WavLMConfig, transformers.WavLMModel),
+    }[family]
+    cfg = config_cls(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+                     conv_dim=(32,) * 7, num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=2)
     torch.manual_seed(0)
-    model = Wav2Vec2Model(cfg).eval()
+    model = model_cls(cfg).eval()
     model.save_pretrained(tmp_path / "hf")
-    fe = Wav2Vec2FeatureExtractor(do_normalize=True)
+    fe = transformers.Wav2Vec2FeatureExtractor(do_normalize=family != "hubert")
     fe.save_pretrained(tmp_path / "hf")
     paths = write_wavs(tmp_path / "wavs", [7000, 12000])
     run_extract(checkpoint=str(tmp_path / "hf"), data=tmp_path / "wavs", out=tmp_path / "out", layers=("all",))
@@ -241,7 +247,21 @@ def test_hugging_face_encoder_layers_equal_hidden_states(tmp_path):
                                        rtol=0, atol=1e-5)
     meta = yaml.safe_load((tmp_path / "out" / "hidden.1" / "meta.yaml").read_text())
     assert meta["parameters"]["phonetic"]["frame_shift"] == pytest.approx(0.02)
-    assert "do_normalize=true" in meta["vgprobe"]["settings"]["normalisation"]
+    normalise = "true" if family != "hubert" else "false"
+    assert f"do_normalize={normalise}" in meta["vgprobe"]["settings"]["normalisation"]
+
+
+def test_a_hugging_face_folder_without_its_feature_extractor_settings_is_refused(tmp_path):
+    from transformers import Wav2Vec2Config, Wav2Vec2Model
+
+    Wav2Vec2Model(Wav2Vec2Config(hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64,
+                                 conv_dim=(32,) * 7, num_conv_pos_embeddings=16,
+                                 num_conv_pos_embedding_groups=2)).save_pretrained(tmp_path / "hf")
+    write_wavs(tmp_path / "wavs", [7000])
+    from vgprobe.errors import CheckpointError
+
+    with pytest.raises(CheckpointError, match="preprocessor_config.json"):
+        run_extract(checkpoint=str(tmp_path / "hf"), data=tmp_path / "wavs", out=tmp_path / "out", layers=("all",))
 
 
 # --------------------------------------------------------------------------- CLI and project configuration

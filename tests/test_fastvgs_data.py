@@ -1,6 +1,7 @@
 """Loaders: up-front validation (all problems at once, or dropped and listed), audio and box preprocessing."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -90,3 +91,35 @@ def test_items_and_boxes(corpus):
     assert img["image"] == 1 and torch.equal(img["boxes"], CaptionDataset(s, seconds=0.25)[2]["boxes"])
     b = collate([CaptionDataset(s, seconds=0.25)[i] for i in range(3)])
     assert b["wav"].shape == (3, 4000) and b["image"].tolist() == [0, 0, 1]
+
+
+@pytest.mark.parametrize("dataset", ["flickr8k", "places"])
+def test_flickr8k_and_places_layouts_give_the_same_split(corpus, tmp_path, dataset):
+    """The same captions laid out as the authors' Flickr8k / Places loaders expect them."""
+    import shutil
+
+    root = tmp_path / dataset
+    for split in ("train", "val", "test"):
+        name = {"val": "dev"}.get(split, split)
+        coco = json.loads((corpus / "SpokenCOCO" / f"SpokenCOCO_{split}_unrolled_karpathy.json").read_text())
+        feats = corpus / "coco_img_feat" / f"SpokenCOCO_{'train' if split == 'train' else 'val'}_imgfeat.hdf5"
+        if dataset == "flickr8k":
+            entries = [{"image": Path(d["image"]).stem, "wav": Path(d["caption"]["wav"]).name} for d in coco["data"]]
+            manifest, feat_path = root / f"flickr8k_{name}.json", root / "img_feat" / f"flickr8k_{name}_obj36.hdf5"
+            (root / "wavs").mkdir(parents=True, exist_ok=True)
+            for d in coco["data"]:
+                shutil.copy(corpus / "SpokenCOCO" / d["caption"]["wav"], root / "wavs")
+        else:
+            entries = [{"image": Path(d["image"]).stem, "wav": f"SpokenCOCO/{d['caption']['wav']}"} for d in coco["data"]]
+            manifest, feat_path = root / "metadata" / f"{name}_2020.json", root / "places_imgfeat" / f"{name}_2020.hdf5"
+            if not (root / "SpokenCOCO").exists():
+                shutil.copytree(corpus / "SpokenCOCO", root / "SpokenCOCO")
+        manifest.parent.mkdir(parents=True, exist_ok=True)
+        manifest.write_text(json.dumps({"data": entries}))
+        feat_path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(feats, feat_path)
+    for split in ("train", "val", "test"):
+        want = load_split(corpus, split)
+        got = load_split(root, split, dataset=dataset)
+        assert got.images == want.images and got.caption_image == want.caption_image
+        assert [c.wav.name for c in got.captions] == [c.wav.name for c in want.captions]

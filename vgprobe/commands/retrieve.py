@@ -15,7 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint", required=True, type=Path, help="vgprobe or authors' checkpoint folder")
     parser.add_argument("--data", required=True, type=Path, help="corpus root (the authors' data_root)")
     parser.add_argument("--split", default="test", help="manifest split (default: test)")
-    parser.add_argument("--dataset", default="spokencoco", choices=("spokencoco", "flickr8k"))
+    parser.add_argument("--dataset", default="spokencoco", choices=("spokencoco", "flickr8k", "places"))
     parser.add_argument("--mode", default="coarse,ctf", help="comma-separated: coarse, fine, ctf (default coarse,ctf)")
     parser.add_argument("--kc", type=int, default=100, help="coarse candidates re-ranked by ctf (default 100)")
     parser.add_argument("--seconds", type=float, default=10.0, help="audio cut/padded to this length (default 10)")

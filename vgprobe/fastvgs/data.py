@@ -7,6 +7,9 @@ Layouts (``data_dir`` is the authors' ``data_root``):
   to ``SpokenCOCO/`` (or ``audio_root``); features in ``coco_img_feat/SpokenCOCO_{train,val}_imgfeat.hdf5``.
 - ``flickr8k``: ``flickr8k_{train,dev,test}.json`` = ``{"data": [{"image": "<img_id>", "wav": "<name>.wav"}]}``,
   wavs under ``<audio_root or data_dir>/wavs/``; features in ``img_feat/flickr8k_{split}_obj36.hdf5``.
+- ``places``: ``metadata/{train,dev,test}_2020.json`` = ``{"data": [{"image": "<img_id>", "wav": "<rel path>"}]}``,
+  wavs relative to ``audio_root`` (the authors' ``raw_audio_base_path``, PlacesAudio_400k_distro) or ``data_dir``;
+  features in ``places_imgfeat/{split}_2020.hdf5``.
 
 The HDF5 files hold ``img_id`` (n,), ``img_h``/``img_w`` (n,), ``features`` (n, R, F) and ``boxes`` (n, R, 4)
 pixel xyxy; boxes are normalised to ``[x1/w, y1/h, x2/w, y2/h]``. The image id → row map is read from
@@ -35,7 +38,7 @@ import torch
 from vgprobe.errors import ConfigError, InputError
 
 SAMPLE_RATE = 16000
-DATASETS = ("spokencoco", "flickr8k")
+DATASETS = ("spokencoco", "flickr8k", "places")
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,10 @@ def _layout(data_dir: Path, dataset: str, split: str, audio_root: Path | None):
         name = {"val": "dev"}.get(split, split)
         manifest = data_dir / f"flickr8k_{name}.json"
         return manifest, (audio_root or data_dir) / "wavs", [data_dir / "img_feat" / f"flickr8k_{name}_obj36.hdf5"]
+    if dataset == "places":
+        name = {"val": "dev"}.get(split, split)
+        manifest = data_dir / "metadata" / f"{name}_2020.json"
+        return manifest, (audio_root or data_dir), [data_dir / "places_imgfeat" / f"{name}_2020.hdf5"]
     raise ConfigError(f"unknown dataset {dataset!r}; choose from {list(DATASETS)}")
 
 

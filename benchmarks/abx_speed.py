@@ -6,6 +6,9 @@ Usage (the peer lives in its own venv, DESIGN.md §6)::
 
 Each scorer runs as its own process (whole-process wall time, peak RSS from wait4); the
 scores must agree to 1e-6. vgprobe runs once first to fill numba's compile cache.
+The peer's result (time, memory, scores) is saved as ``peer.json`` in the set's folder:
+``--only peer`` times the peer alone (it can take an hour on the large sets), ``--only ours``
+times vgprobe and compares with the saved peer run. ``--nice N`` runs both scorers niced.
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ print(json.dumps(s))
 """
 
 
-def run_child(cmd: list[str]) -> tuple[float, float, str]:
+def run_child(cmd: list[str]) -> tuple[float, float, str, float]:
+    """(wall s, peak RSS MiB, stdout, user + system CPU s) of one child process."""
     start = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT)
@@ -50,7 +54,7 @@ def run_child(cmd: list[str]) -> tuple[float, float, str]:
         err.seek(0)
         if status != 0:
             raise RuntimeError(f"{' '.join(cmd[:4])} failed: {err.read()[-2000:]}")
-        return wall, usage.ru_maxrss / 1024, out.read()
+        return wall, usage.ru_maxrss / 1024, out.read(), usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -58,32 +62,48 @@ def main() -> None:
     parser.add_argument("--peer-python", required=True)
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--workdir", default="/tmp/vgprobe_abx_bench")
+    parser.add_argument("--only", choices=("both", "peer", "ours"), default="both")
+    parser.add_argument("--nice", type=int, default=0)
     args = parser.parse_args()
+    prefix = ["nice", "-n", str(args.nice)] if args.nice else []
     for name in args.sets.split(","):
         n_items, n_spk, kind, ctx = SETS[name]
         folder = Path(args.workdir) / name
         if not (folder / f"{name}.item").exists():
             write_realistic_set(folder, n_items=n_items, n_speakers=n_spk, kind=kind, seed=len(name))
         feats, item = folder / "features", folder / f"{name}.item"
-        ours_cmd = [sys.executable, "-m", "vgprobe", "abx", "--features", str(feats), "--item", str(item),
-                    "--frame-shift", "0.02", "--context", ctx, "--max-size-group", "none",
-                    "--max-x-across", "none", "--json"]
+        peer_file = folder / "peer.json"
+        if args.only != "ours":
+            peer_cmd = [args.peer_python, "-c", PEER.format(gen=str(ROOT / "tests" / "data_gen"), feats=str(feats),
+                                                            item=str(item), ctx=ctx)]
+            load = os.getloadavg()
+            t_peer, m_peer, out, c_peer = run_child(prefix + peer_cmd)
+            peer_run = {"peer_s": t_peer, "peer_cpu_s": c_peer, "peer_peak_mib": m_peer, "load_before": load, "scores": json.loads(out.strip().splitlines()[-1]),
+                        "load_after": os.getloadavg()}
+            peer_file.write_text(json.dumps(peer_run))
+            print(json.dumps({"set": name, **peer_run}), flush=True)
+            if args.only == "peer":
+                continue
+        peer_run = json.loads(peer_file.read_text())
+        t_peer, m_peer, peer = peer_run["peer_s"], peer_run["peer_peak_mib"], peer_run["scores"]
+        ours_cmd = prefix + [sys.executable, "-m", "vgprobe", "abx", "--features", str(feats), "--item", str(item),
+                             "--frame-shift", "0.02", "--context", ctx, "--max-size-group", "none",
+                             "--max-x-across", "none", "--json"]
         run_child(ours_cmd)  # fill numba's cache
-        t_ours, m_ours, out = run_child(ours_cmd)
+        load = os.getloadavg()
+        t_ours, m_ours, out, c_ours = run_child(ours_cmd)
         ours = {f"{r['speaker']}-{r['context']}": r for r in json.loads(out)}
-        peer_cmd = [args.peer_python, "-c", PEER.format(gen=str(ROOT / "tests" / "data_gen"), feats=str(feats),
-                                                        item=str(item), ctx=ctx)]
-        t_peer, m_peer, out = run_child(peer_cmd)
-        peer = json.loads(out.strip().splitlines()[-1])
         diffs = {k: abs(ours[k]["score"] - v) for k, v in peer.items()}
         cells = {k: ours[k]["n_cells"] for k in ours}
         triplets = {k: ours[k]["n_triplets"] for k in ours}
         print(json.dumps({
             "set": name, "items": n_items, "speakers": n_spk, "kind": kind, "context": ctx,
             "vgprobe_s": round(t_ours, 2), "peer_s": round(t_peer, 2), "speedup": round(t_peer / t_ours, 2),
+            "vgprobe_cpu_s": round(c_ours, 2), "peer_cpu_s": round(peer_run.get("peer_cpu_s", float("nan")), 2),
             "vgprobe_peak_mib": round(m_ours), "peer_peak_mib": round(m_peer),
             "scores": {k: ours[k]["score"] for k in ours}, "max_abs_diff": max(diffs.values()),
-            "cells": cells, "triplets": triplets,
+            "cells": cells, "triplets": triplets, "load_before": load, "load_after": os.getloadavg(),
+            "peer_load_before": peer_run.get("load_before"), "peer_load_after": peer_run.get("load_after"),
         }), flush=True)
 
 

@@ -25,6 +25,7 @@ _PI = np.float32(math.pi)
 _EPS = np.float32(1e-6)
 _HALF = np.float32(0.5)
 _ONE = np.float32(1.0)
+_TILE = 128  # columns whose partial sums are kept at once
 
 
 @numba.njit(cache=True, inline="always")
@@ -103,3 +104,74 @@ def distance_code(name: str) -> int:
         return DISTANCE_CODES[name]
     except KeyError:
         raise ValueError(f"unknown distance {name!r}; expected one of cosine, euclidean, kl, kl_symmetric") from None
+
+
+@numba.njit(cache=True)
+def _finish(d, kind):  # noqa: ANN001, ANN202
+    """The last step of :func:`frame_distance` for kinds 0 and 1, from the reduced sum."""
+    if kind == 0:
+        if d > _ONE:
+            d = _ONE
+        elif d < -_ONE:
+            d = -_ONE
+        return np.float32(math.acos(d)) / _PI
+    return np.float32(math.sqrt(d))
+
+
+@numba.njit(cache=True)
+def gather_columns(frames, off, ln, tok_lo, tok_hi, cols, cols_t):  # noqa: ANN001, ANN201
+    """Frames of tokens [tok_lo, tok_hi) back to back: rows of ``cols``, columns of ``cols_t``.
+
+    Returns the number of frames; token t starts at column sum(ln[tok_lo:t]).
+    """
+    n = 0
+    for t in range(tok_lo, tok_hi):
+        for f in range(ln[t]):
+            src = frames[off[t] + f]
+            for c in range(src.shape[0]):
+                cols[n, c] = src[c]
+                cols_t[c, n] = src[c]
+            n += 1
+    return n
+
+
+@numba.njit(cache=True)
+def distance_block(rows, cols, cols_t, c0, c1, kind, acc, out):  # noqa: ANN001, ANN201
+    """out[i, j - c0] = frame_distance(rows[i], cols[j], kind) for j in [c0, c1), bit for bit.
+
+    For kinds 0 and 1 the eight partial sums of :func:`frame_distance` are kept for a run of
+    columns at once (``acc`` is (8, ≥ c1 − c0) float32), so the loop over columns vectorises
+    while each pair sees exactly the same float32 operations in the same order.
+    """
+    w = c1 - c0
+    dim = rows.shape[1]
+    if kind >= 2:
+        for i in range(rows.shape[0]):
+            for j in range(w):
+                out[i, j] = frame_distance(rows[i], cols[c0 + j], kind)
+        return
+    z = np.float32(0.0)
+    for i in range(rows.shape[0]):
+        x = rows[i]
+        for t0 in range(0, w, _TILE):  # a tile of partial sums stays in L1
+            n = min(w - t0, _TILE)
+            for lane in range(8):
+                a = acc[lane]
+                for j in range(n):
+                    a[j] = z
+            for c in range(0, dim, 8):
+                for lane in range(8):
+                    xv = x[c + lane]
+                    yt = cols_t[c + lane, c0 + t0 : c0 + t0 + n]
+                    a = acc[lane]
+                    if kind == 0:
+                        for j in range(n):
+                            a[j] += xv * yt[j]
+                    else:
+                        for j in range(n):
+                            d = xv - yt[j]
+                            a[j] += d * d
+            o = out[i, t0 : t0 + n]
+            for j in range(n):
+                s = ((acc[0, j] + acc[1, j]) + (acc[2, j] + acc[3, j])) + ((acc[4, j] + acc[5, j]) + (acc[6, j] + acc[7, j]))
+                o[j] = _finish(s, kind)

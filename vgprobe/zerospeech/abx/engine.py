@@ -13,6 +13,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from vgprobe.zerospeech.abx.counting import count_one, count_sorted
+from vgprobe.zerospeech.abx.distances import distance_block, gather_columns
 from vgprobe.zerospeech.abx.dtw import dtw_both, dtw_rows, fill_distances
 
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -54,15 +56,13 @@ def draw(start, end, cap, key, token_key, out):  # noqa: ANN001, ANN201
 
 
 @numba.njit(cache=True)
-def _count(dax, dbx, nb):  # noqa: ANN001, ANN202
-    lt = 0
-    eq = 0
-    for bi in range(nb):
-        if dax < dbx[bi]:
-            lt += 1
-        elif dax == dbx[bi]:
-            eq += 1
-    return lt, eq
+def _cross(frames, off, ln, kind, p, q, r, j, dist, cost, memo, done):  # noqa: ANN001, ANN202
+    """Memoised DTW with token p (an X, memo row r) as rows and token q (memo column j)."""
+    if not done[r, j]:
+        fill_distances(frames, off[p], ln[p], off[q], ln[q], kind, dist)
+        memo[r, j] = dtw_rows(dist, ln[p], ln[q], cost)
+        done[r, j] = 1
+    return memo[r, j]
 
 
 @numba.njit(cache=True)
@@ -78,6 +78,73 @@ def _pair(frames, off, ln, kind, i, j, dist, cost, memo, done, t0):  # noqa: ANN
         done[i, j] = 1
         done[j, i] = 1
     return memo[i, j]
+
+
+@numba.njit(cache=True)
+def _unit_columns(frames, off, ln, t0, size):  # noqa: ANN001, ANN202
+    """The unit's frames gathered (row-major and transposed) and each token's first column."""
+    col_start = np.empty(size + 1, dtype=np.int64)
+    col_start[0] = 0
+    for k in range(size):
+        col_start[k + 1] = col_start[k] + ln[t0 + k]
+    n = col_start[size]
+    cols = np.empty((n, frames.shape[1]), dtype=np.float32)
+    cols_t = np.empty((frames.shape[1], n), dtype=np.float32)
+    gather_columns(frames, off, ln, t0, t0 + size, cols, cols_t)
+    return cols, cols_t, col_start
+
+
+@numba.njit(cache=True)
+def _fill_within(frames, off, ln, kind, t0, size, group_of, group_size, memo, done, cost, max_len):  # noqa: ANN001, ANN202
+    """Every DTW of the unit a within-speaker cell can need, both orientations (caps off)."""
+    cols, cols_t, col_start = _unit_columns(frames, off, ln, t0, size)
+    acc = np.empty((8, 128), dtype=np.float32)
+    out = np.empty((max_len, col_start[size]), dtype=np.float32)
+    for p in range(size - 1):
+        c0 = col_start[p + 1]
+        lp = ln[t0 + p]
+        rows = frames[off[t0 + p] : off[t0 + p] + lp]
+        distance_block(rows, cols, cols_t, c0, col_start[size], kind, acc, out)
+        for q in range(p + 1, size):
+            if group_size[group_of[p]] < 2 and group_size[group_of[q]] < 2:
+                continue
+            j = col_start[q] - c0
+            ij, ji = dtw_both(out[:lp, j : j + ln[t0 + q]], lp, ln[t0 + q], cost)
+            memo[p, q] = ij
+            memo[q, p] = ji
+            done[p, q] = 1
+            done[q, p] = 1
+
+
+@numba.njit(cache=True)
+def _fill_across(frames, off, ln, kind, t0, size, x0, nxg, cols, cols_t, col_start, memo, done, cost, out):  # noqa: ANN001, ANN202
+    """memo[r, j] = DTW(X token x0 + r as rows, unit token j) for every pair (caps off)."""
+    acc = np.empty((8, 128), dtype=np.float32)
+    for r in range(nxg):
+        p = x0 + r
+        lp = ln[p]
+        distance_block(frames[off[p] : off[p] + lp], cols, cols_t, 0, col_start[size], kind, acc, out)
+        for j in range(size):
+            memo[r, j] = dtw_rows(out[:lp, col_start[j] : col_start[j + 1]], lp, ln[t0 + j], cost)
+            done[r, j] = 1
+
+
+@numba.njit(cache=True)
+def _sorted_a_rows(frames, off, ln, kind, sel_a, na, t0, dist, cost, memo, done, out):  # noqa: ANN001, ANN202
+    """out[xi, :na-1] = sorted d(A, X) over the A ≠ X of sel_a, X = sel_a[xi] (earlier token = rows)."""
+    for xi in range(na):
+        x = sel_a[xi] - t0
+        m = 0
+        for ai in range(na):
+            if ai == xi:
+                continue
+            a = sel_a[ai] - t0
+            if a < x:
+                out[xi, m] = _pair(frames, off, ln, kind, a, x, dist, cost, memo, done, t0)
+            else:
+                out[xi, m] = _pair(frames, off, ln, kind, x, a, dist, cost, memo, done, t0)
+            m += 1
+        out[xi, : na - 1] = np.sort(out[xi, : na - 1])
 
 
 @numba.njit(cache=True, parallel=True)
@@ -98,10 +165,19 @@ def within_speaker(frames, off, ln, token_key, group_start, group_end, group_pho
         sel_a = np.empty(size, dtype=np.int64)
         sel_b = np.empty(size, dtype=np.int64)
         dbx = np.empty((size, size), dtype=np.float32)
+        sorted_a = np.empty((size, size), dtype=np.float32)
+        if cap < 0:  # every pair is used: compute them all, distances a block at a time
+            group_of = np.empty(size, dtype=np.int64)
+            for g in range(g0, g1):
+                group_of[group_start[g] - t0 : group_end[g] - t0] = g - g0
+            _fill_within(frames, off, ln, kind, t0, size, group_of, group_end[g0:g1] - group_start[g0:g1],
+                         memo, done, cost, max_len)
         k = cell_off[u]
         for ga in range(g0, g1):
-            if group_end[ga] - group_start[ga] < 2:
+            size_a = group_end[ga] - group_start[ga]
+            if size_a < 2:
                 continue
+            full_ready = False  # sorted_a holds the rows of the whole a-group
             for gb in range(g0, g1):
                 if gb == ga:
                     continue
@@ -115,28 +191,22 @@ def within_speaker(frames, off, ln, token_key, group_start, group_end, group_pho
                         dbx[xi, bi] = v
                         if v > top:
                             top = v
+                if na < size_a or not full_ready:
+                    _sorted_a_rows(frames, off, ln, kind, sel_a, na, t0, dist, cost, memo, done, sorted_a)
+                    full_ready = na == size_a
                 # Libri-Light puts max(d(B, X)) + 1 (rounded to float32) on the A = X diagonal and
                 # still counts its ties: with huge distances (euclidean on zero frames) + 1 is lost.
                 diag = np.float32(np.float64(top) + 1.0)
                 lt = 0
                 eq = 0
                 for xi in range(na):
-                    x = sel_a[xi] - t0
-                    row = dbx[xi]
-                    c_lt, c_eq = _count(diag, row, nb)
+                    row = np.sort(dbx[xi, :nb])
+                    c_lt, c_eq = count_one(diag, row, nb)
                     lt += c_lt
                     eq += c_eq
-                    for ai in range(na):
-                        if ai == xi:
-                            continue
-                        a = sel_a[ai] - t0
-                        if a < x:
-                            dax = _pair(frames, off, ln, kind, a, x, dist, cost, memo, done, t0)
-                        else:
-                            dax = _pair(frames, off, ln, kind, x, a, dist, cost, memo, done, t0)
-                        c_lt, c_eq = _count(dax, row, nb)
-                        lt += c_lt
-                        eq += c_eq
+                    c_lt, c_eq = count_sorted(sorted_a[xi], na - 1, row, nb)
+                    lt += c_lt
+                    eq += c_eq
                 n = na * (na - 1) * nb
                 err[k] = 1.0 - (lt + 0.5 * eq) / n
                 n_triplets[k] = n
@@ -163,6 +233,9 @@ def across_speaker(frames, off, ln, token_key, group_start, group_end, group_pho
         sel_a = np.empty(size, dtype=np.int64)
         sel_b = np.empty(size, dtype=np.int64)
         dbx = np.empty(size, dtype=np.float32)
+        if cap < 0:
+            cols, cols_t, col_start = _unit_columns(frames, off, ln, t0, size)
+            out = np.empty((max_len, col_start[size]), dtype=np.float32)
         k = cell_off[u]
         for ga in range(g0, g1):
             s = group_speaker[ga]
@@ -185,6 +258,12 @@ def across_speaker(frames, off, ln, token_key, group_start, group_end, group_pho
                 memo = np.empty((nxg, size), dtype=np.float32)
                 done = np.zeros((nxg, size), dtype=np.uint8)
                 sel_x = np.empty(nxg, dtype=np.int64)
+                sorted_a = np.empty((nxg, group_end[ga] - group_start[ga]), dtype=np.float32)
+                size_a = group_end[ga] - group_start[ga]
+                full_ready = False  # sorted_a holds the rows of the whole a- and x-groups
+                if cap < 0:
+                    _fill_across(frames, off, ln, kind, t0, size, x0, nxg, cols, cols_t, col_start, memo, done,
+                                 cost, out)
                 sx = group_speaker[xg]
                 for gb in range(g0, g1):
                     if gb == ga:
@@ -193,29 +272,25 @@ def across_speaker(frames, off, ln, token_key, group_start, group_end, group_pho
                     na = draw(group_start[ga], group_end[ga], cap, splitmix64(key ^ np.uint64(1)), token_key, sel_a)
                     nb = draw(group_start[gb], group_end[gb], cap, splitmix64(key ^ np.uint64(2)), token_key, sel_b)
                     nx = draw(x0, group_end[xg], cap, splitmix64(key ^ np.uint64(3)), token_key, sel_x)
+                    if na < size_a or nx < nxg or not full_ready:
+                        for xi in range(nx):
+                            r = sel_x[xi] - x0
+                            for ai in range(na):
+                                sorted_a[xi, ai] = _cross(frames, off, ln, kind, sel_x[xi], sel_a[ai], r,
+                                                          sel_a[ai] - t0, dist, cost, memo, done)
+                            sorted_a[xi, :na] = np.sort(sorted_a[xi, :na])
+                        full_ready = na == size_a and nx == nxg
                     lt = 0
                     eq = 0
                     for xi in range(nx):
                         r = sel_x[xi] - x0
-                        p = sel_x[xi]
                         for bi in range(nb):
-                            j = sel_b[bi] - t0
-                            if not done[r, j]:
-                                q = sel_b[bi]
-                                fill_distances(frames, off[p], ln[p], off[q], ln[q], kind, dist)
-                                memo[r, j] = dtw_rows(dist, ln[p], ln[q], cost)
-                                done[r, j] = 1
-                            dbx[bi] = memo[r, j]
-                        for ai in range(na):
-                            j = sel_a[ai] - t0
-                            if not done[r, j]:
-                                q = sel_a[ai]
-                                fill_distances(frames, off[p], ln[p], off[q], ln[q], kind, dist)
-                                memo[r, j] = dtw_rows(dist, ln[p], ln[q], cost)
-                                done[r, j] = 1
-                            c_lt, c_eq = _count(memo[r, j], dbx, nb)
-                            lt += c_lt
-                            eq += c_eq
+                            dbx[bi] = _cross(frames, off, ln, kind, sel_x[xi], sel_b[bi], r, sel_b[bi] - t0,
+                                             dist, cost, memo, done)
+                        row = np.sort(dbx[:nb])
+                        c_lt, c_eq = count_sorted(sorted_a[xi], na, row, nb)
+                        lt += c_lt
+                        eq += c_eq
                     n = nx * na * nb
                     err[k] = 1.0 - (lt + 0.5 * eq) / n
                     n_triplets[k] = n

@@ -98,6 +98,14 @@ def score_cells(
     kind = distance_code(distance)
     if speaker_mode == "within":
         engine.within_speaker(*common, cell_off, cap, seed, kind, max_len, err, n_trip, *coords[:4])
+    elif cap < 0 and max_x_across is None and kind in (0, 1):  # symmetric distance, caps off
+        from vgprobe.zerospeech.abx import pairs
+
+        unit_of_group, run_pos, ga_base, unit_pairs = pairs.plan_pairs(layout)
+        pairs.across_by_unit_pairs(
+            tokens.frames, off, ln, layout.group_start, layout.group_end, layout.group_phone, layout.group_speaker,
+            layout.group_context, layout.unit_group_start, layout.unit_group_end, layout.cp_groups, layout.cp_start,
+            layout.cp_end, unit_of_group, run_pos, ga_base, unit_pairs, kind, max_len, err, n_trip, *coords)
     else:
         engine.across_speaker(*common, layout.cp_groups, layout.cp_start, layout.cp_end, cell_off, cap,
                               _cap(max_x_across, "max_x_across"), seed, kind, max_len, err, n_trip, *coords)

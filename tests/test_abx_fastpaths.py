@@ -1,10 +1,16 @@
 """The fast paths of the ABX engine give exactly what the plain loops give (DESIGN.md §6.4, §6.6)."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from vgprobe.zerospeech.abx.cells import build_layout
 from vgprobe.zerospeech.abx.counting import count_one, count_sorted
+from vgprobe.zerospeech.abx.dataset import load_tokens
 from vgprobe.zerospeech.abx.distances import distance_block, frame_distance, gather_columns
+from vgprobe.zerospeech.abx.score import score_cells
+from vgprobe.zerospeech.items import read_item_file
 
 
 def pairwise(a: np.ndarray, b: np.ndarray) -> tuple[int, int]:
@@ -48,3 +54,22 @@ def test_block_distances_have_the_bits_of_single_pairs(kind):
         distance_block(frames[2:6], cols, cols_t, c0, c1, kind, acc, out)
         single = np.array([[frame_distance(frames[i], frames[j], kind) for j in range(c0, c1)] for i in range(2, 6)])
         assert np.array_equal(out[:, : c1 - c0].view(np.uint32), single.astype(np.float32).view(np.uint32))
+
+
+DATA = Path(__file__).parent / "data" / "abx"
+
+
+@pytest.mark.parametrize("name", ["continuous_triphone", "onehot_ties_triphone"])
+@pytest.mark.parametrize("context_mode", ["within", "any"])
+@pytest.mark.parametrize("distance", ["cosine", "euclidean"])
+def test_caps_off_paths_give_the_cells_of_the_memoised_path(name, context_mode, distance):
+    # caps of 10**9 never bite but keep the lazy, memoised per-cell path; None takes the up-front
+    # block path (within) and the unit-pair path (across): every cell must come out identical
+    tokens = load_tokens(DATA / name / "features", read_item_file(DATA / name / f"{name}.item"), frame_shift=0.02)
+    layout = build_layout(tokens, context_mode=context_mode)
+    for speaker_mode in ("within", "across"):
+        fast, slow = (score_cells(tokens, layout, speaker_mode=speaker_mode, distance=distance, max_size_group=cap,
+                                  max_x_across=cap, seed=0) for cap in (None, 10**9))
+        assert len(fast.error) > 10
+        for field in ("error", "n_triplets", "speaker", "phone_a", "phone_b", "context", "x_speaker"):
+            assert np.array_equal(getattr(fast, field), getattr(slow, field)), field

@@ -31,8 +31,9 @@ LANES = 8  # frames are zero-padded to a multiple of this many columns (padding 
 class TokenSet:
     """The sliced tokens of an item file, in item-file order.
 
-    ``frames`` is (total_frames, padded_dim) float32 holding each token's normalised frames
-    back to back (token t is ``frames[offset[t] : offset[t] + length[t]]``); ``dim`` counts
+    ``frames`` is (n_used_frames, padded_dim) float32 holding, file by file, the normalised
+    frames that some token uses, each once (token t is ``frames[offset[t] : offset[t] + length[t]]``;
+    overlapping tokens, such as triphones, share rows); ``dim`` counts
     the real columns (feature dim + 1). ``phone``/``context``/``speaker`` are int32 codes
     into the sorted name tuples, so codes never depend on file or item order.
     """
@@ -107,8 +108,9 @@ def load_tokens(
 
     start = np.zeros(len(items), dtype=np.int64)
     stop = np.zeros(len(items), dtype=np.int64)
-    source = np.full(len(items), -1, dtype=np.int64)
-    blocks: list[np.ndarray] = []
+    where = np.full(len(items), -1, dtype=np.int64)  # row of the token's first frame in ``frames``
+    blocks: list[np.ndarray] = []  # per file, the frames some token uses, padded
+    used_rows = 0
     dim: int | None = None
     dim_file: Path | None = None
     for stem in needed:
@@ -122,26 +124,33 @@ def load_tokens(
             raise InputError(f"{path}: features have dimension {raw.shape[1]}, but {dim_file} has {dim}")
         normed = normalize_with_singularity(raw) if raw.shape[0] else np.zeros((0, raw.shape[1] + 1), np.float32)
         n = normed.shape[0]
+        used = np.zeros(n, dtype=bool)
         for i in by_file[stem]:
             if slicing == "librilight":
                 s, e = librilight_bounds(float(items.onset[i]), float(items.offset[i]), step=step, n_frames=n)
             else:
                 s, e = exact_bounds(items.onset_text[i], items.offset_text[i], frame_shift=shift_exact, n_frames=n)
-            start[i], stop[i], source[i] = s, e, len(blocks)
-        blocks.append(normed)
+            start[i], stop[i] = s, e
+            used[s:e] = True
+        row = used_rows + np.cumsum(used) - 1  # a used frame's row; overlapping tokens share rows
+        for i in by_file[stem]:
+            if stop[i] > start[i]:
+                where[i] = row[start[i]]
+        block = np.zeros((int(used.sum()), -(-normed.shape[1] // LANES) * LANES), dtype=np.float32)
+        block[:, : normed.shape[1]] = normed[used]
+        blocks.append(block)
+        used_rows += len(block)
 
-    keep = (source >= 0) & (stop > start)  # also drops start >= n_frames, as end <= n_frames
-    n_dropped = int(((source >= 0) & ~keep).sum())
+    keep = where >= 0
+    n_dropped = int(sum(len(by_file[stem]) for stem in needed if stem not in missing)) - int(keep.sum())
     kept = np.flatnonzero(keep)
     if dim is None or not len(kept):
         raise InputError(f"{items.path}: no token has any feature frame (check --frame-shift and the features)")
     length = (stop - start)[kept]
-    offset = np.concatenate([[0], np.cumsum(length)[:-1]]).astype(np.int64)
+    offset = where[kept]
     real_dim = dim + 1
-    padded = -(-real_dim // LANES) * LANES
-    frames = np.zeros((int(length.sum()), padded), dtype=np.float32)
-    for t, i in enumerate(kept):
-        frames[offset[t] : offset[t] + length[t], :real_dim] = blocks[source[i]][start[i] : stop[i]]
+    frames = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
+    del blocks
 
     def codes(values: tuple[str, ...]) -> tuple[np.ndarray, tuple[str, ...]]:
         picked = [values[i] for i in kept]

@@ -131,6 +131,19 @@ class EpochSampler:
         self.epoch, self.batch = s["epoch"], s["batch"]
 
 
+def init_cnn_like_fairseq(model: FaSTVGS) -> None:
+    """Kaiming-normal init of the Conv1 (CNN) weights, as fairseq's wav2vec2 ``ConvFeatureExtractionModel``
+    initialises them, for a model trained from random init.
+
+    PyTorch's default Conv1d init (kaiming-uniform with a = √5) shrinks the signal about 3× per layer, so
+    after 7 layers the CNN output is ~1e-3 and the LayerNorm of the feature projection (eps 1e-5) divides
+    it by √eps instead of its own scale: the Trm1 input then carries almost no information about the audio.
+    """
+    for module in model.trm1.feature_extractor.modules():
+        if isinstance(module, nn.Conv1d):
+            nn.init.kaiming_normal_(module.weight)
+
+
 def resolve_config(recipe: str | Path, overrides: dict | None) -> tuple[FaSTVGSConfig, TrainConfig, dict]:
     path = recipe_path(recipe)
     raw = load_recipe(path)
@@ -140,6 +153,13 @@ def resolve_config(recipe: str | Path, overrides: dict | None) -> tuple[FaSTVGSC
     model_cfg = FaSTVGSConfig.from_dict(raw["model"] or {})
     tcfg = TrainConfig.from_dict(train_block, source=str(path))
     return model_cfg, tcfg, {"recipe": str(path), "model": model_cfg.to_dict(), "train": dataclasses.asdict(tcfg)}
+
+
+def _any_rank(flag: bool, world: World) -> bool:
+    """True on every rank when ``flag`` is True on some rank (so all ranks stop at the same step)."""
+    if not world.distributed:
+        return flag
+    return bool(gather_plain(torch.tensor([flag], device=world.device), world).any())
 
 
 def local_slice(batch: list[int], world: World) -> list[int]:
@@ -158,13 +178,16 @@ def train(
     init_w2v2: str | Path | None = None,
     resume: bool = False,
     max_steps: int | None = None,
+    max_seconds: float | None = None,
     drop_missing: bool = False,
     device: str | None = None,
     amp: bool = False,
     progress: bool = True,
 ) -> Path:
     """Train (or resume) a run in ``out_dir``; returns the ``best`` checkpoint folder (``last`` if no
-    validation improved). ``max_steps`` stops early (the schedule still spans the full recipe)."""
+    validation improved). ``max_steps`` stops early (the schedule still spans the full recipe);
+    ``max_seconds`` stops after the first step at which the loop's wall time (validation included) reaches
+    it, then validates and checkpoints as at the end. Metrics records carry ``time_s``, the loop's wall time."""
     world = init_world(device)
     out = Path(out_dir)
     model_cfg, tcfg, config = resolve_config(recipe, overrides)
@@ -186,6 +209,8 @@ def train(
         from vgprobe.fastvgs.init_w2v2 import init_from_wav2vec2
 
         init_from_wav2vec2(model, init_w2v2)
+    elif not resume:
+        init_cnn_like_fairseq(model)
     sampler = EpochSampler(len(dataset), tcfg.batch_size, tcfg.seed)
     t_total = sampler.steps_per_epoch * tcfg.epochs
     model.trm1.freeze_cnn = not tcfg.train_cnn
@@ -236,7 +261,8 @@ def train(
     def _validate() -> dict:
         val = evaluate_split(model, val_split, modes=modes, kc=tcfg.topk, seconds=tcfg.eval_audio_seconds,
                              batch_size=tcfg.val_batch_size, device=world.device)
-        append_metrics(out, {"kind": "val", "step": step, "epoch": sampler.epoch, **val})
+        append_metrics(out, {"kind": "val", "step": step, "epoch": sampler.epoch,
+                             "time_s": time.perf_counter() - t_start, **val})
         return val
 
     bar = None
@@ -245,7 +271,9 @@ def train(
 
         bar = tqdm(total=stop, initial=step, desc="train", unit="step", dynamic_ncols=True)
     t_last, n_last, loss_sum = time.perf_counter(), 0, {"loss": 0.0, "coarse": 0.0, "fine": 0.0}
-    while step < stop:
+    t_start = t_last
+    out_of_time = False
+    while step < stop and not out_of_time:
         batches = sampler.remaining()[: stop - step]
         loader = torch.utils.data.DataLoader(dataset, batch_sampler=[local_slice(b, world) for b in batches],
                                              collate_fn=collate, num_workers=tcfg.num_workers,
@@ -271,17 +299,22 @@ def train(
                 rec = {f"{n}": v / k for n, v in loss_sum.items()}
                 rate = n_last / (time.perf_counter() - t_last)
                 append_metrics(out, {"kind": "train", "step": step, "epoch": sampler.epoch, "lr": lr,
+                                     "time_s": time.perf_counter() - t_start,
                                      "grad_norm": float(grad_norm), "samples_per_s": rate, **rec})
                 if bar is not None:
                     bar.set_postfix(loss=f"{rec['loss']:.3f}", samples_per_s=f"{rate:.1f}")
                 t_last, n_last, loss_sum = time.perf_counter(), 0, dict.fromkeys(loss_sum, 0.0)
             if bar is not None:
                 bar.update(1)
-            if step % tcfg.val_every_steps == 0 or step == stop:
+            if max_seconds is not None:
+                out_of_time = _any_rank(time.perf_counter() - t_start >= max_seconds, world)
+            if step % tcfg.val_every_steps == 0 or step == stop or out_of_time:
                 val = validate() if world.is_main else None
                 model.train()
                 checkpoint(val)
                 barrier(world)
+            if out_of_time:
+                break
     if bar is not None:
         bar.close()
     return out / "best" if (out / "best").exists() else out / "last"

@@ -1,0 +1,57 @@
+"""Training from random init: the CNN gets fairseq's kaiming init; ``max_seconds`` bounds the loop's wall time."""
+
+import json
+
+import pytest
+import torch
+
+from vgprobe.fastvgs.config import FaSTVGSConfig
+from vgprobe.fastvgs.model import FaSTVGS
+from vgprobe.fastvgs.runfolder import load_state
+from vgprobe.fastvgs.train import init_cnn_like_fairseq, resolve_config, train
+
+from vgcorpus_data import write_corpus, write_recipe
+
+
+def cnn_output_std(model: FaSTVGS) -> float:
+    torch.manual_seed(0)
+    wav = torch.randn(2, 16000)  # z-normalised audio has unit variance
+    with torch.no_grad():
+        return float(model.trm1.feature_extractor(wav).std())
+
+
+def test_kaiming_init_keeps_the_cnn_output_at_unit_scale():
+    cfg, _, _ = resolve_config("tiny", None)
+    torch.manual_seed(0)
+    model = FaSTVGS(cfg)
+    # PyTorch's default conv init shrinks the signal layer after layer: far below the LayerNorm eps scale
+    assert cnn_output_std(model) < 1e-2
+    init_cnn_like_fairseq(model)
+    assert 0.1 < cnn_output_std(model) < 10
+
+
+def test_init_touches_only_the_cnn():
+    torch.manual_seed(0)
+    model = FaSTVGS(FaSTVGSConfig.from_dict({**resolve_config("tiny", None)[0].to_dict()}))
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    init_cnn_like_fairseq(model)
+    changed = {k for k, v in model.state_dict().items() if not torch.equal(v, before[k])}
+    assert changed and all(k.startswith("trm1.feature_extractor.") and k.endswith("conv.weight") for k in changed)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return write_corpus(tmp_path_factory.mktemp("vg"))
+
+
+@pytest.fixture(scope="module")
+def recipe(tmp_path_factory):
+    return write_recipe(tmp_path_factory.mktemp("recipe") / "small.yaml")
+
+
+def test_max_seconds_stops_after_the_step_that_reaches_it_then_validates(corpus, recipe, tmp_path):
+    train(recipe, corpus, tmp_path / "run", max_steps=5, max_seconds=0.0, progress=False)
+    rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert [(r["kind"], r["step"]) for r in rows] == [("val", 1)]
+    assert rows[0]["time_s"] > 0
+    assert load_state(tmp_path / "run")["step"] == 1

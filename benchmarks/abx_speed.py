@@ -78,7 +78,8 @@ def main() -> None:
                                                             item=str(item), ctx=ctx)]
             load = os.getloadavg()
             t_peer, m_peer, out, c_peer = run_child(prefix + peer_cmd)
-            peer_run = {"peer_s": t_peer, "peer_cpu_s": c_peer, "peer_peak_mib": m_peer, "load_before": load, "scores": json.loads(out.strip().splitlines()[-1]),
+            peer_run = {"peer_s": t_peer, "peer_cpu_s": c_peer, "peer_peak_mib": m_peer, "load_before": load,
+                        "scores": json.loads(out.strip().splitlines()[-1]),
                         "load_after": os.getloadavg()}
             peer_file.write_text(json.dumps(peer_run))
             print(json.dumps({"set": name, **peer_run}), flush=True)

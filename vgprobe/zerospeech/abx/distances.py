@@ -173,5 +173,5 @@ def distance_block(rows, cols, cols_t, c0, c1, kind, acc, out):  # noqa: ANN001,
                             a[j] += d * d
             o = out[i, t0 : t0 + n]
             for j in range(n):
-                s = ((acc[0, j] + acc[1, j]) + (acc[2, j] + acc[3, j])) + ((acc[4, j] + acc[5, j]) + (acc[6, j] + acc[7, j]))
+                s = _tree(acc[0, j], acc[1, j], acc[2, j], acc[3, j], acc[4, j], acc[5, j], acc[6, j], acc[7, j])
                 o[j] = _finish(s, kind)

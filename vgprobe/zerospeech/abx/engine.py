@@ -95,7 +95,8 @@ def _unit_columns(frames, off, ln, t0, size):  # noqa: ANN001, ANN202
 
 
 @numba.njit(cache=True)
-def _fill_within(frames, off, ln, kind, t0, size, group_of, group_size, memo, done, cost, max_len):  # noqa: ANN001, ANN202
+def _fill_within(frames, off, ln, kind, t0, size, group_of, group_size,  # noqa: ANN001, ANN202
+                 memo, done, cost, max_len):
     """Every DTW of the unit a within-speaker cell can need, both orientations (caps off)."""
     cols, cols_t, col_start = _unit_columns(frames, off, ln, t0, size)
     acc = np.empty((8, 128), dtype=np.float32)

@@ -70,7 +70,8 @@ def _x_partner(g, v, cp_groups, cp_start, cp_end, unit_of_group):  # noqa: ANN00
 
 
 @numba.njit(cache=True)
-def _cells_of_direction(u, v, rows_v, tu0, tv0, group_start, group_end, group_phone, group_speaker,  # noqa: ANN001, ANN202, PLR0913
+def _cells_of_direction(u, v, rows_v, tu0, tv0, group_start, group_end,  # noqa: ANN001, ANN202, PLR0913
+                        group_phone, group_speaker,
                         group_context, unit_gs, unit_ge, cp_groups, cp_start, cp_end, unit_of_group, run_pos,
                         ga_base, err, n_triplets, cs, ca, cb, cc, cx):
     """Cells of unit u whose X-group is in unit v; rows_v[j, i] = DTW(v's token j as rows, u's token i)."""
@@ -116,7 +117,8 @@ def _cells_of_direction(u, v, rows_v, tu0, tv0, group_start, group_end, group_ph
 
 
 @numba.njit(cache=True, parallel=True)
-def across_by_unit_pairs(frames, off, ln, group_start, group_end, group_phone, group_speaker, group_context,  # noqa: ANN001, ANN201, PLR0913
+def across_by_unit_pairs(frames, off, ln, group_start, group_end,  # noqa: ANN001, ANN201, PLR0913
+                         group_phone, group_speaker, group_context,
                          unit_gs, unit_ge, cp_groups, cp_start, cp_end, unit_of_group, run_pos, ga_base, pairs,
                          kind, max_len, err, n_triplets, cs, ca, cb, cc, cx):
     for p in numba.prange(pairs.shape[0]):

@@ -5,7 +5,10 @@ memoised: within speaker, one cost matrix per token pair gives both orientations
 speaker, one (X group × unit) block per drawn X group. Per cell, with θ the fraction of
 triplets where d(A, X) < d(B, X), ties counting ½, the error is 1 − θ. Within speaker a
 token is never its own X, and A–X distances use the token earlier in the unit's order as
-rows, as Libri-Light does.
+rows, as Libri-Light does. Triplets are counted per X from sorted rows (:mod:`.counting`).
+With caps off every pair is needed, so the memo is filled up front from frame-distance
+blocks (:func:`.distances.distance_block`, the same bits as the per-pair kernel); the
+across-speaker cells then usually go through :mod:`.pairs` instead of :func:`across_speaker`.
 """
 
 from __future__ import annotations

@@ -89,6 +89,18 @@ class LayerOutputs(dict):
         self.masks: dict[str, torch.Tensor] = {}
 
 
+def init_cnn_like_fairseq(model: "FaSTVGS") -> None:
+    """Kaiming-normal init of the Conv1 (CNN) weights, as fairseq's wav2vec2 feature extractor does.
+
+    PyTorch's default Conv1d init (kaiming-uniform, a = sqrt(5)) shrinks the signal about 3x per layer: after
+    7 layers a random CNN's output is ~1e-3, below the eps of the projection's LayerNorm, and the Trm1 input
+    carries almost nothing of the audio. Loaded weights (checkpoints, wav2vec2-base) replace this init.
+    """
+    for module in model.trm1.feature_extractor.modules():
+        if isinstance(module, nn.Conv1d):
+            nn.init.kaiming_normal_(module.weight)
+
+
 class FaSTVGS(nn.Module):
     def __init__(self, cfg: FaSTVGSConfig, *, attn_implementation: str = "sdpa") -> None:
         super().__init__()
@@ -108,6 +120,7 @@ class FaSTVGS(nn.Module):
         # cross encoder + fine head
         self.cross = CrossEncoder(cfg)
         self.apply(self._init_weights)
+        init_cnn_like_fairseq(self)
 
     def _init_weights(self, m: nn.Module) -> None:
         # The authors' init for the BERT-style parts; wav2vec2 parts are usually loaded from weights.

@@ -131,19 +131,6 @@ class EpochSampler:
         self.epoch, self.batch = s["epoch"], s["batch"]
 
 
-def init_cnn_like_fairseq(model: FaSTVGS) -> None:
-    """Kaiming-normal init of the Conv1 (CNN) weights, as fairseq's wav2vec2 ``ConvFeatureExtractionModel``
-    initialises them, for a model trained from random init.
-
-    PyTorch's default Conv1d init (kaiming-uniform with a = √5) shrinks the signal about 3× per layer, so
-    after 7 layers the CNN output is ~1e-3 and the LayerNorm of the feature projection (eps 1e-5) divides
-    it by √eps instead of its own scale: the Trm1 input then carries almost no information about the audio.
-    """
-    for module in model.trm1.feature_extractor.modules():
-        if isinstance(module, nn.Conv1d):
-            nn.init.kaiming_normal_(module.weight)
-
-
 def resolve_config(recipe: str | Path, overrides: dict | None) -> tuple[FaSTVGSConfig, TrainConfig, dict]:
     path = recipe_path(recipe)
     raw = load_recipe(path)
@@ -209,8 +196,6 @@ def train(
         from vgprobe.fastvgs.init_w2v2 import init_from_wav2vec2
 
         init_from_wav2vec2(model, init_w2v2)
-    elif not resume:
-        init_cnn_like_fairseq(model)
     sampler = EpochSampler(len(dataset), tcfg.batch_size, tcfg.seed)
     t_total = sampler.steps_per_epoch * tcfg.epochs
     model.trm1.freeze_cnn = not tcfg.train_cnn

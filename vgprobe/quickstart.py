@@ -37,7 +37,7 @@ class QuickstartSizes:
 
 
 FULL = QuickstartSizes(4, 25, 4, 120, 120, 1000, 2, (), None)
-FAST = QuickstartSizes(2, 8, 2, 20, 40, 240, 2, (("epochs", 12),), None)
+FAST = QuickstartSizes(2, 8, 2, 20, 40, 200, 2, (("batch_size", 16), ("epochs", 6), ("val_every_steps", 40)), None)
 
 
 @dataclass(frozen=True)

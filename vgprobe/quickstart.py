@@ -36,7 +36,7 @@ class QuickstartSizes:
     max_steps: int | None
 
 
-FULL = QuickstartSizes(4, 25, 4, 120, 120, 1000, 2, (), None)
+FULL = QuickstartSizes(4, 25, 4, 120, 120, 600, 2, (), None)
 FAST = QuickstartSizes(2, 8, 2, 20, 40, 200, 2, (("batch_size", 16), ("epochs", 6), ("val_every_steps", 40)), None)
 
 

@@ -74,20 +74,17 @@ def run(args: argparse.Namespace) -> int:
     if args.features is not None or args.item is not None:
         if args.features is None or args.item is None or args.frame_shift is None:
             raise ConfigError("--features, --item and --frame-shift go together; give all three")
-        results = score_abx(args.features, args.item, frame_shift=args.frame_shift, **options)
+        per_layer = [(None, score_abx(args.features, args.item, frame_shift=args.frame_shift, **options))]
     elif args.submission is not None or args.data is not None:
         if args.submission is None or args.data is None:
             raise ConfigError("--submission and --data go together; give both (and --split)")
-        results = score_abx_submission(args.submission, args.data, args.split, frame_shift=args.frame_shift,
-                                       item_kind=args.items, **options)
+        per_layer = [(None, score_abx_submission(args.submission, args.data, args.split,
+                                                 frame_shift=args.frame_shift, item_kind=args.items, **options))]
     else:
         targets, data, split = project_targets(args, "phonetic")
         per_layer = [(layer, score_abx_submission(folder, data, split, frame_shift=args.frame_shift,
                                                   item_kind=args.items, **options)) for layer, folder in targets]
-        report(per_layer, to_frame=results_to_frame, to_json=results_to_json, table=_table, as_json=args.json,
-               out=args.out)
-        return 0
-    report([(None, results)], to_frame=results_to_frame, to_json=results_to_json, table=_table, as_json=args.json,
+    report(per_layer, to_frame=results_to_frame, to_json=results_to_json, table=_table, as_json=args.json,
            out=args.out)
     return 0
 

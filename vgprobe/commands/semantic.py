@@ -43,18 +43,15 @@ def run(args: argparse.Namespace) -> int:
     if any(v is not None for v in explicit):
         if not all(v is not None for v in explicit):
             raise ConfigError("--features, --gold and --pairs go together; give all three")
-        results = score_semantic(args.features, args.gold, args.pairs, **settings)
+        per_layer = [(None, score_semantic(args.features, args.gold, args.pairs, **settings))]
     elif args.submission is not None or args.data is not None:
         if args.submission is None or args.data is None:
             raise ConfigError("--submission and --data go together; give both (and --split)")
-        results = score_semantic_submission(args.submission, args.data, args.split, **settings)
+        per_layer = [(None, score_semantic_submission(args.submission, args.data, args.split, **settings))]
     else:
         targets, data, split = project_targets(args, "semantic")
         per_layer = [(layer, score_semantic_submission(folder, data, split, **settings)) for layer, folder in targets]
-        report(per_layer, to_frame=results_to_frame, to_json=results_to_json, table=_table, as_json=args.json,
-               out=args.out)
-        return 0
-    report([(None, results)], to_frame=results_to_frame, to_json=results_to_json, table=_table, as_json=args.json,
+    report(per_layer, to_frame=results_to_frame, to_json=results_to_json, table=_table, as_json=args.json,
            out=args.out)
     return 0
 

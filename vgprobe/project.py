@@ -21,6 +21,7 @@ from pathlib import Path
 from vgprobe.errors import ConfigError
 
 CONFIG_NAME = "vgprobe.toml"
+LAST_RUN = ".vgprobe-last.json"  # written by `vgprobe extract` into its output root
 KEYS = ("checkpoint", "data", "out", "split")
 
 
@@ -128,13 +129,10 @@ def scoring_targets(
     """The submission folders that ``vgprobe abx`` / ``vgprobe semantic`` score when no paths are given:
     the layers the last ``vgprobe extract`` into ``out`` wrote (or ``layers``), with the dataset root
     and split. Returns ``([(layer, folder), ...], data_root, split)``."""
-    import json
-
     cfg.require("out", hint="pass --submission/--features explicitly")
-    record_path = Path(cfg.out) / ".vgprobe-last.json"
-    if not record_path.is_file():
-        raise ConfigError(f"no extraction found in {cfg.out} (no {record_path.name}); run `vgprobe extract` first")
-    record = json.loads(record_path.read_text(encoding="utf-8"))
+    record = read_last_run(Path(cfg.out))
+    if record is None:
+        raise ConfigError(f"no extraction found in {cfg.out} (no {LAST_RUN}); run `vgprobe extract` first")
     data = cfg.data or Path(record["data"])
     split = cfg.split or record.get("split", "dev")
     names = layers or [n for n in record["layers"] if task != "phonetic" or _frame_rate_layer(Path(cfg.out) / n)]
@@ -158,3 +156,13 @@ def _frame_rate_layer(folder: Path) -> bool:
     except (OSError, KeyError, TypeError, yaml.YAMLError):
         return False
     return shift is not None and float(shift) <= MAX_ABX_FRAME_SHIFT
+
+
+def read_last_run(out: Path) -> dict | None:
+    """The record of the last ``vgprobe extract`` into ``out`` (layers, split, task, data), or None."""
+    import json
+
+    path = Path(out) / LAST_RUN
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -16,7 +16,6 @@ Rows are averaged over files weighted by frame count. Example::
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Sequence
 
@@ -103,10 +102,6 @@ def plot_head_statistics(df: pd.DataFrame, path: str | Path, *, stats: Sequence[
         fig.colorbar(im, ax=ax, fraction=0.046)
     return save_figure(fig, path)
 
-
-def uniform_entropy_bits(n_keys: int) -> float:
-    """Entropy of uniform attention over ``n_keys`` keys, for reference."""
-    return math.log2(n_keys)
 
 
 def load_wavs(paths: Sequence[Path]) -> list[torch.Tensor]:

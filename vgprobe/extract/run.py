@@ -31,8 +31,8 @@ from vgprobe.extract.writer import (
     write_features,
 )
 from vgprobe.layer_names import select_layers
+from vgprobe.project import LAST_RUN
 
-LAST_RUN = ".vgprobe-last.json"
 EXIT_SKIPPED = 3
 
 
@@ -206,12 +206,6 @@ def _write_last_run(cfg: ExtractConfig, layers: list[str]) -> None:
     tmp.write_text(json.dumps(rec, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, path)
 
-
-def read_last_run(out: Path) -> dict | None:
-    path = Path(out) / LAST_RUN
-    if not path.is_file():
-        return None
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 class _NoBar:

@@ -9,7 +9,6 @@ never uses (wav2vec2 pre-training heads, the authors' unused coarse projection).
 from __future__ import annotations
 
 import re
-from typing import Iterable
 
 Rule = tuple[str, str | None]
 
@@ -88,6 +87,3 @@ def map_state_dict(
             mapped[new] = value
     return mapped, unused, unknown
 
-
-def strip_prefix(keys: Iterable[str], prefix: str) -> list[str]:
-    return [k[len(prefix):] for k in keys if k.startswith(prefix)]

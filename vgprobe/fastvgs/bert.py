@@ -92,10 +92,24 @@ class CrossLayer(nn.Module):
     def forward(
         self, audio: torch.Tensor, audio_mask: torch.Tensor | None, visual: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.self_and_ffn(*self.cross_attend(audio, audio_mask, visual), audio_mask)
+
+    def cross_attend(
+        self, audio: torch.Tensor, audio_mask: torch.Tensor | None, visual: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Step 1: audio attends to the image and the image to the audio (one module, both directions)."""
         a = self.visual_attention(audio, visual, None)[0]
         v = self.visual_attention(visual, audio, audio_mask)[0]
-        a = self.audio_self_att(a, a, audio_mask)[0]
-        v = self.visn_self_att(v, v, None)[0]
+        return a, v
+
+    def self_and_ffn(
+        self, a: torch.Tensor, v: torch.Tensor, audio_mask: torch.Tensor | None, *, cls_only: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Steps 2 and 3. ``cls_only``: queries and feed-forward for token 0 only (keys and values still
+        cover every token), giving (B, 1, D) outputs equal to token 0 of the full computation."""
+        qa, qv = (a[:, :1], v[:, :1]) if cls_only else (a, v)
+        a = self.audio_self_att(qa, a, audio_mask)[0]
+        v = self.visn_self_att(qv, v, None)[0]
         a = self.audio_output(self.audio_inter(a), a)
         v = self.visn_output(self.visn_inter(v), v)
         return a, v

@@ -22,6 +22,7 @@ from torch import nn
 
 from vgprobe.errors import InputError
 from vgprobe.fastvgs.bert import BertStack, CrossEncoder, RoIEncoder, cls_mlp
+from vgprobe.fastvgs.cross_pairs import PairScorer
 from vgprobe.fastvgs.config import FaSTVGSConfig
 from vgprobe.fastvgs.conv2 import ResDAVEnet, conv2_valid_frames
 from vgprobe.fastvgs.layers import AUDIO_COARSE, layer_names, validate_layers
@@ -301,6 +302,11 @@ class FaSTVGS(nn.Module):
         audio, image = self._encodings(wav, padding_mask, roi_feats, roi_boxes, audio, image)
         return audio.coarse @ image.coarse.T
 
+    def pair_scorer(self, audio: AudioEncoding, image: ImageEncoding) -> PairScorer:
+        """A :class:`~vgprobe.fastvgs.cross_pairs.PairScorer` over these encodings: the first cross layer's
+        projections are computed once, then any list of pairs is scored."""
+        return PairScorer(self.cross, audio.seq, audio.additive_mask, image.seq)
+
     def fine_scores(
         self,
         wav: torch.Tensor | None = None,
@@ -310,18 +316,12 @@ class FaSTVGS(nn.Module):
         *,
         audio: AudioEncoding | None = None,
         image: ImageEncoding | None = None,
-        pairs_per_chunk: int = 256,
+        pairs_per_chunk: int | None = 256,
     ) -> torch.Tensor:
-        """(n_audio, n_image) cross-encoder scores of every pair, in chunks of ``pairs_per_chunk`` pairs."""
+        """(n_audio, n_image) cross-encoder scores of every pair, in calls of ``pairs_per_chunk`` pairs
+        (None: one call)."""
         audio, image = self._encodings(wav, padding_mask, roi_feats, roi_boxes, audio, image)
-        ai, vi = torch.meshgrid(
-            torch.arange(len(audio), device=audio.seq.device),
-            torch.arange(len(image), device=image.seq.device),
-            indexing="ij",
-        )
-        return self.pair_scores(audio, image, ai.reshape(-1), vi.reshape(-1), pairs_per_chunk).view(
-            len(audio), len(image)
-        )
+        return self.pair_scorer(audio, image).all_pairs(pairs_per_chunk=pairs_per_chunk)
 
     def pair_scores(
         self,
@@ -332,11 +332,4 @@ class FaSTVGS(nn.Module):
         pairs_per_chunk: int = 256,
     ) -> torch.Tensor:
         """Fine scores of the pairs (audio_index[p], image_index[p]) -> (P,)."""
-        out = []
-        for s in range(0, len(audio_index), pairs_per_chunk):
-            a = audio.select(audio_index[s : s + pairs_per_chunk])
-            v = image.select(image_index[s : s + pairs_per_chunk])
-            out.append(self.cross(a.seq, a.additive_mask, v.seq))
-        if not out:
-            return audio.seq.new_zeros(0)
-        return torch.cat(out)
+        return self.pair_scorer(audio, image)(audio_index, image_index, pairs_per_chunk=pairs_per_chunk)

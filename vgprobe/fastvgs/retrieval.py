@@ -215,12 +215,12 @@ def retrieve(
     model.eval()
     fine_rows = max(1, pairs_per_chunk // max(1, len(image)))
     try:
+        scorer = model.pair_scorer(audio, image) if {"fine", "ctf"} & set(modes) else None
         return retrieve_scores(
             coarse_block=lambda rows: audio.coarse[rows.to(audio.coarse.device)] @ image.coarse.T,
-            fine_block=lambda rows: model.fine_scores(audio=audio.select(rows.to(audio.seq.device)), image=image,
-                                                      pairs_per_chunk=pairs_per_chunk),
-            pair_scores=lambda a, v: model.pair_scores(audio, image, a.to(audio.seq.device), v.to(image.seq.device),
-                                                       pairs_per_chunk),
+            fine_block=lambda rows: scorer.all_pairs(rows, pairs_per_chunk=pairs_per_chunk),
+            pair_scores=lambda a, v: scorer(a.to(audio.seq.device), v.to(image.seq.device),
+                                            pairs_per_chunk=pairs_per_chunk),
             audio_image=audio_image.cpu(),
             n_image=len(image),
             modes=modes,

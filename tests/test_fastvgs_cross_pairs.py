@@ -86,3 +86,15 @@ def test_bad_pair_lists_and_shapes_are_refused():
         scorer(torch.tensor([0, 1]), torch.tensor([0]))
     with pytest.raises(InputError, match=r"audio \(n, Ta, D\)"):
         PairScorer(model.cross, audio.seq[0], None, image.seq)
+
+
+def test_checkpointed_chunks_give_the_same_scores_and_gradients():
+    torch.manual_seed(0)
+    model = FaSTVGS(preset("tiny")).train()  # dropout is 0 in the tiny recipe
+    audio, image = encodings(model, 4, 3)
+    plain = model.fine_scores(audio=audio, image=image, pairs_per_chunk=5)
+    saved = model.fine_scores(audio=audio, image=image, pairs_per_chunk=5, checkpoint=True)
+    torch.testing.assert_close(saved, plain, rtol=0, atol=0)
+    params = [audio.seq, image.seq, *model.cross.parameters()]
+    for a, b in zip(torch.autograd.grad(saved.square().sum(), params), torch.autograd.grad(plain.square().sum(), params)):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-7)

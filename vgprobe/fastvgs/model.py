@@ -317,11 +317,12 @@ class FaSTVGS(nn.Module):
         audio: AudioEncoding | None = None,
         image: ImageEncoding | None = None,
         pairs_per_chunk: int | None = 256,
+        checkpoint: bool = False,
     ) -> torch.Tensor:
         """(n_audio, n_image) cross-encoder scores of every pair, in calls of ``pairs_per_chunk`` pairs
-        (None: one call)."""
+        (None: one call); ``checkpoint``: see :meth:`PairScorer.__call__`."""
         audio, image = self._encodings(wav, padding_mask, roi_feats, roi_boxes, audio, image)
-        return self.pair_scorer(audio, image).all_pairs(pairs_per_chunk=pairs_per_chunk)
+        return self.pair_scorer(audio, image).all_pairs(pairs_per_chunk=pairs_per_chunk, checkpoint=checkpoint)
 
     def pair_scores(
         self,

@@ -58,6 +58,7 @@ class TrainConfig:
     seed: int
     train_cnn: bool = False  # the authors freeze the CNN
     pairs_per_chunk: int = 1024
+    fine_checkpoint: bool = False  # recompute the fine pass's activations in backward (memory of one chunk)
     num_workers: int = 0
 
     @classmethod
@@ -78,9 +79,12 @@ class TrainConfig:
 class Objective(nn.Module):
     """The global-batch loss as a module, so DistributedDataParallel can wrap one forward."""
 
-    def __init__(self, model: FaSTVGS, weights: LossWeights, world: World, pairs_per_chunk: int) -> None:
+    def __init__(
+        self, model: FaSTVGS, weights: LossWeights, world: World, pairs_per_chunk: int, checkpoint: bool = False
+    ) -> None:
         super().__init__()
-        self.model, self.weights, self.world, self.pairs_per_chunk = model, weights, world, pairs_per_chunk
+        self.model, self.weights, self.world = model, weights, world
+        self.pairs_per_chunk, self.checkpoint = pairs_per_chunk, checkpoint
 
     def forward(self, wav, padding_mask, feats, boxes, image_ids) -> dict[str, torch.Tensor]:
         audio = self.model.encode_audio(wav, padding_mask)
@@ -91,7 +95,8 @@ class Objective(nn.Module):
         fine = None
         if self.weights.fine:
             images = ImageEncoding(gather_cat(image.seq, self.world), v_coarse)
-            rows = self.model.fine_scores(audio=audio, image=images, pairs_per_chunk=self.pairs_per_chunk)
+            rows = self.model.fine_scores(audio=audio, image=images, pairs_per_chunk=self.pairs_per_chunk,
+                                          checkpoint=self.checkpoint)
             fine = gather_cat(rows, self.world)  # (B_local, B) -> (B, B)
         return fastvgs_loss(coarse, fine, image_ids=ids, weights=self.weights)
 
@@ -218,7 +223,7 @@ def train(
             trim_metrics(out, step)
     model.to(world.device).train()
     weights = LossWeights(tcfg.coarse_weight, tcfg.fine_weight, tcfg.margin)
-    objective: nn.Module = Objective(model, weights, world, tcfg.pairs_per_chunk)
+    objective: nn.Module = Objective(model, weights, world, tcfg.pairs_per_chunk, tcfg.fine_checkpoint)
     if world.distributed:
         use_global_batchnorm(model)  # Conv2's BatchNorm sees the global batch, as with one process
         objective = nn.parallel.DistributedDataParallel(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import vgprobe.fastvgs as fv
@@ -42,3 +44,26 @@ def test_unknown_recipes_and_keys_are_clear_errors(tmp_path):
     bad.write_text("model:\n  hidden_sise: 5\n")
     with pytest.raises(ConfigError, match="hidden_sise"):
         fv.preset(bad)
+
+
+def test_yaml_numbers_are_typed_and_wrong_types_are_named(tmp_path):
+    # PyYAML reads 5e-4 as the string "5e-4": it must still be the float 0.0005, not a string in arithmetic
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(load_recipe_text("tiny").replace("lr: 2.0e-4", "lr: 5e-4").replace("initializer_range: 0.07",
+                                                                                          "initializer_range: 7e-2"))
+    model_cfg, tcfg, _ = resolve_config(recipe, {"batch_size": 16.0})
+    assert tcfg.lr == 0.0005 and isinstance(tcfg.lr, float)
+    assert model_cfg.initializer_range == 0.07 and tcfg.batch_size == 16 and isinstance(tcfg.batch_size, int)
+    for bad, words in [({"lr": "fast"}, "lr must be float, got 'fast'"),
+                       ({"batch_size": 1.5}, "batch_size must be int, got 1.5"),
+                       ({"train_cnn": "yes"}, "train_cnn must be bool"),
+                       ({"epochs": True}, "epochs must be int, got True"),
+                       ({"betas": [0.9]}, "betas must be a pair")]:
+        with pytest.raises(ConfigError, match=re.escape(words)):
+            resolve_config(recipe, bad)
+
+
+def load_recipe_text(name: str) -> str:
+    from vgprobe.fastvgs.config import recipe_path
+
+    return recipe_path(name).read_text()

@@ -128,3 +128,17 @@ def test_retrieve_reports_recall_for_the_authors_checkpoint(authors_checkpoint, 
     rows = [ln.split() for ln in out.splitlines() if ln.endswith(tuple("0123456789"))]
     assert [r[:2] for r in rows] == [["coarse", "speech_to_image"], ["coarse", "image_to_speech"],
                                      ["ctf", "speech_to_image"], ["ctf", "image_to_speech"]]
+
+
+def test_fine_checkpoint_trains_the_same_weights(corpus, recipe, tmp_path):
+    plain = tmp_path / "plain"
+    train(recipe, corpus, plain, max_steps=2, progress=False)
+    saved = tmp_path / "ckpt"
+    rc = main(["train", "--recipe", str(recipe), "--data", str(corpus), "--out", str(saved), "--max-steps", "2",
+               "--no-progress", "--fine-checkpoint", "--pairs-per-chunk", "3"])
+    assert rc == 0
+    run = json.loads((saved / "run.json").read_text())
+    assert run["train"]["fine_checkpoint"] is True and run["train"]["pairs_per_chunk"] == 3
+    wa, wb = weights(plain / "last"), weights(saved / "last")
+    for k in wa:
+        torch.testing.assert_close(wb[k], wa[k], rtol=1e-4, atol=1e-6, msg=k)

@@ -11,7 +11,10 @@ HELP = "Train FaST-VGS on an image-caption corpus (SpokenCOCO / Flickr8k layout)
 OVERRIDES = (
     ("batch_size", int), ("epochs", int), ("lr", float), ("val_every_steps", int), ("val_batch_size", int),
     ("topk", int), ("seed", int), ("num_workers", int), ("dataset", str),
-    ("train_audio_seconds", float), ("eval_audio_seconds", float),
+    ("train_audio_seconds", float), ("eval_audio_seconds", float), ("pairs_per_chunk", int),
+)
+SWITCHES = (
+    ("fine_checkpoint", "recompute the fine pass's activations in backward: memory of one chunk of pairs"),
 )
 
 
@@ -28,6 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     for name, typ in OVERRIDES:
         parser.add_argument(f"--{name.replace('_', '-')}", dest=name, type=typ, help=f"override the recipe's {name}")
+    for name, text in SWITCHES:
+        parser.add_argument(f"--{name.replace('_', '-')}", dest=name, action="store_true", default=None, help=text)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
     best = train(
         args.recipe, args.data, args.out,
-        overrides={name: getattr(args, name) for name, _ in OVERRIDES},
+        overrides={name: getattr(args, name) for name, _ in OVERRIDES + SWITCHES},
         init_w2v2=args.init_w2v2, resume=args.resume, max_steps=args.max_steps, drop_missing=args.drop_missing,
         device=args.device, amp=args.amp, progress=not args.no_progress,
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from vgprobe.config_types import typed_fields
 from vgprobe.errors import ConfigError
 
 RECIPE_DIR = Path(__file__).resolve().parents[2] / "model"
@@ -100,7 +101,7 @@ class FaSTVGSConfig:
         unknown = sorted(set(d) - known)
         if unknown:
             raise ConfigError(f"unknown FaST-VGS config keys: {unknown}")
-        d = dict(d)
+        d = typed_fields(cls, d, source="model block")
         if "conv_layers" in d:
             d["conv_layers"] = tuple(tuple(int(v) for v in layer) for layer in d["conv_layers"])
         if "conv2_widths" in d:

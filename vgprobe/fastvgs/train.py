@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from vgprobe.config_types import convert, typed_fields
 from vgprobe.errors import ConfigError
 from vgprobe.fastvgs.config import FaSTVGSConfig, load_recipe, recipe_path
 from vgprobe.fastvgs.data import CaptionDataset, collate, load_split
@@ -67,9 +68,12 @@ class TrainConfig:
         unknown = sorted(set(d) - known)
         if unknown:
             raise ConfigError(f"{source}: unknown train settings {unknown}; known: {sorted(known)}")
-        d = dict(d)
+        d = typed_fields(cls, d, source=source)
         if "betas" in d:
-            d["betas"] = tuple(float(b) for b in d["betas"])
+            betas = d["betas"]
+            if not isinstance(betas, (list, tuple)) or len(betas) != 2:
+                raise ConfigError(f"{source}: betas must be a pair [beta1, beta2], got {betas!r}")
+            d["betas"] = tuple(convert("betas", b, float, source) for b in betas)
         try:
             return cls(**d)
         except TypeError as exc:

@@ -66,7 +66,8 @@ def test_training_loss_falls_clearly_from_chance(run):
 
 def test_held_out_recall_is_clearly_above_chance(run):
     """With 20 held-out images R@1 is mostly noise (and training is not bit-reproducible across processes), so
-    the bounds use R@5 and R@10: measured S->I R@5 50-52.5 %, R@10 75-90 %; I->S R@10 60-75 % over 4 runs."""
+    the bounds use R@5 and R@10: measured S->I R@5 50-52.5 %, R@10 75-90 %; I->S R@10 60-75 % over 4 runs of the
+    lr 2e-4 recipe, and S->I R@5 50 %, R@10 77.5 %, I->S R@10 85 % with the current one (lr 5e-4)."""
     _, val_rows = run
     final = val_rows[-1]
     assert final["step"] == STEPS

@@ -90,6 +90,9 @@ def test_refusals(corpus, recipe, tmp_path):
         train(recipe, corpus, tmp_path / "x", overrides={"learning_rate": 1.0}, progress=False)
     with pytest.raises(ConfigError, match="fewer than one batch"):
         train(recipe, corpus, tmp_path / "y", overrides={"batch_size": 64}, progress=False)
+    with pytest.raises(ConfigError, match="--amp"):
+        train(recipe, corpus, tmp_path / "z", amp=True, device="cpu", progress=False)
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists() and not (tmp_path / "z").exists()
 
 
 def test_sampler_covers_each_epoch_once_and_resumes():
@@ -152,3 +155,22 @@ def test_fine_checkpoint_trains_the_same_weights(corpus, recipe, tmp_path, monke
     assert wa.keys() == wb.keys()
     for k in wa:
         assert torch.equal(wa[k], wb[k]), k
+
+
+def test_audio_outside_the_data_folder_is_found_with_audio_root(recipe, tmp_path, capsys):
+    data = write_corpus(tmp_path / "data")
+    audio = tmp_path / "audio"
+    audio.mkdir()
+    (data / "SpokenCOCO" / "wavs").rename(audio / "wavs")
+    out = tmp_path / "run"
+    rc = main(["train", "--recipe", str(recipe), "--data", str(data), "--out", str(out), "--max-steps", "1",
+               "--no-progress"])
+    assert rc == 2 and "wav" in capsys.readouterr().err  # every caption's wav is missing under --data
+    assert not out.exists()  # the refused start left nothing behind
+    rc = main(["train", "--recipe", str(recipe), "--data", str(data), "--audio-root", str(audio / "."), "--out",
+               str(out), "--max-steps", "1", "--no-progress"])
+    assert rc == 0 and capsys.readouterr().out.strip() == str(out / "best")
+    assert json.loads((out / "run.json").read_text())["data"]["audio_root"] == str(audio.resolve())
+    rc = main(["retrieve", "--checkpoint", str(out / "best"), "--data", str(data), "--audio-root", str(audio),
+               "--split", "test", "--mode", "coarse", "--seconds", "0.5", "--json"])
+    assert rc == 0 and json.loads(capsys.readouterr().out)["n_audio"] == 6

@@ -16,6 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", required=True, type=Path, help="corpus root (the authors' data_root)")
     parser.add_argument("--split", default="test", help="manifest split (default: test)")
     parser.add_argument("--dataset", default="spokencoco", choices=("spokencoco", "flickr8k", "places"))
+    parser.add_argument("--audio-root", type=Path, help="folder the manifests' wav paths are relative to, when the audio "
+                        "is not under --data (Places: the authors' raw_audio_base_path)")
     parser.add_argument("--mode", default="coarse,ctf", help="comma-separated: coarse, fine, ctf (default coarse,ctf)")
     parser.add_argument("--kc", type=int, default=100, help="coarse candidates re-ranked by ctf (default 100)")
     parser.add_argument("--seconds", type=float, default=10.0, help="audio cut/padded to this length (default 10)")
@@ -37,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     model = fv.load(args.checkpoint, map_location=args.device)
     res = evaluate_retrieval(model, args.data, args.split, modes=modes, kc=args.kc, dataset=args.dataset,
                              seconds=args.seconds, batch_size=args.batch_size, drop_missing=args.drop_missing,
-                             device=args.device)
+                             device=args.device, audio_root=args.audio_root)
     if args.json:
         print(json.dumps(res, indent=2, sort_keys=True))
         return 0

@@ -22,6 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--recipe", required=True, help="recipe name (tiny, fastvgs-coco, ...) or YAML path")
     parser.add_argument("--data", required=True, type=Path, help="corpus root (the authors' data_root)")
     parser.add_argument("--out", required=True, type=Path, help="run folder (run.json, last/, best/, metrics.jsonl)")
+    parser.add_argument("--audio-root", type=Path, help="folder the manifests' wav paths are relative to, when the audio "
+                        "is not under --data (Places: the authors' raw_audio_base_path)")
     parser.add_argument("--init-w2v2", type=Path, help="wav2vec2-base weights for Conv1+Trm1 (HF folder or fairseq .pt)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out exactly where it stopped")
     parser.add_argument("--max-steps", type=int, help="stop after this many updates (the schedule keeps the recipe's length)")
@@ -41,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     best = train(
         args.recipe, args.data, args.out,
         overrides={name: getattr(args, name) for name, _ in OVERRIDES + SWITCHES},
-        init_w2v2=args.init_w2v2, resume=args.resume, max_steps=args.max_steps, drop_missing=args.drop_missing,
+        init_w2v2=args.init_w2v2, audio_root=args.audio_root, resume=args.resume, max_steps=args.max_steps, drop_missing=args.drop_missing,
         device=args.device, amp=args.amp, progress=not args.no_progress,
     )
     print(best)

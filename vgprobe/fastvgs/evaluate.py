@@ -91,9 +91,11 @@ def evaluate_retrieval(
     pairs_per_chunk: int = 256,
     drop_missing: bool = False,
     device: torch.device | str = "cpu",
+    audio_root: str | Path | None = None,
 ) -> dict[str, float]:
-    """Load and validate ``split`` of the corpus at ``data_dir``, encode it and return the recall table."""
-    s = load_split(data_dir, split, dataset=dataset, drop_missing=drop_missing)
+    """Load and validate ``split`` of the corpus at ``data_dir`` (wavs under ``audio_root`` when given), encode
+    it and return the recall table."""
+    s = load_split(data_dir, split, dataset=dataset, drop_missing=drop_missing, audio_root=audio_root)
     out = evaluate_split(model, s, modes=modes, kc=kc, seconds=seconds, batch_size=batch_size,
                          pairs_per_chunk=pairs_per_chunk, device=device)
     out["dropped"] = len(s.dropped)

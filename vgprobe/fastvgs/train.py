@@ -172,6 +172,7 @@ def train(
     *,
     overrides: dict | None = None,
     init_w2v2: str | Path | None = None,
+    audio_root: str | Path | None = None,
     resume: bool = False,
     max_steps: int | None = None,
     max_seconds: float | None = None,
@@ -187,17 +188,20 @@ def train(
     world = init_world(device)
     out = Path(out_dir)
     model_cfg, tcfg, config = resolve_config(recipe, overrides)
-    config["data"] = {"dir": str(Path(data_dir).resolve()), "dataset": tcfg.dataset}
+    config["data"] = {"dir": str(Path(data_dir).resolve()), "dataset": tcfg.dataset,
+                      "audio_root": str(Path(audio_root).resolve()) if audio_root else None}
     config["init_w2v2"] = str(init_w2v2) if init_w2v2 else None
+    # the data are validated before the run folder is made: a refused start leaves nothing behind
+    train_split = load_split(data_dir, "train", dataset=tcfg.dataset, drop_missing=drop_missing, audio_root=audio_root)
+    val_split = load_split(data_dir, "val", dataset=tcfg.dataset, drop_missing=drop_missing, audio_root=audio_root)
+    sampler = EpochSampler(len(train_split.captions), tcfg.batch_size, tcfg.seed)
+    if amp and world.device.type != "cuda":
+        raise ConfigError("--amp (bf16 autocast) is for GPUs; on CPU train in fp32")
     if world.is_main:
         out.mkdir(parents=True, exist_ok=True)
         prepare_run(out, config, resume=resume)
     barrier(world)
-    if amp and world.device.type != "cuda":
-        raise ConfigError("--amp (bf16 autocast) is for GPUs; on CPU train in fp32")
 
-    train_split = load_split(data_dir, "train", dataset=tcfg.dataset, drop_missing=drop_missing)
-    val_split = load_split(data_dir, "val", dataset=tcfg.dataset, drop_missing=drop_missing)
     dataset = CaptionDataset(train_split, seconds=tcfg.train_audio_seconds)
     torch.manual_seed(tcfg.seed)
     model = FaSTVGS(model_cfg)
@@ -205,7 +209,6 @@ def train(
         from vgprobe.fastvgs.init_w2v2 import init_from_wav2vec2
 
         init_from_wav2vec2(model, init_w2v2)
-    sampler = EpochSampler(len(dataset), tcfg.batch_size, tcfg.seed)
     t_total = sampler.steps_per_epoch * tcfg.epochs
     model.trm1.freeze_cnn = not tcfg.train_cnn
     for name, p in model.named_parameters():

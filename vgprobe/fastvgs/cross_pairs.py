@@ -5,8 +5,8 @@ every image sequence B times, and the whole cross encoder runs on the B² copies
 the same for many pairs:
 
 1. the first layer's cross-attention projections: queries, keys and values of the audio depend on the caption
-   only, those of the image on the image only. :class:`PairScorer` computes them once per caption and once per
-   image and gathers them per pair;
+   only, those of the image on the image only. :class:`PairScorer` computes them once per image and once per
+   distinct caption in each chunk of pairs, and gathers them per pair;
 2. the score reads only the two CLS tokens of the last layer, so that layer's self-attention queries and its
    feed-forward blocks run on token 0 only (its keys and values still cover every token).
 
@@ -56,7 +56,7 @@ class PairScorer:
     """Scores pairs of ``audio`` (n_audio, 1+Ta, D) with additive key mask ``audio_mask`` (n_audio, 1, 1, 1+Ta)
     and ``visual`` (n_image, 1+Tv, D) through ``cross`` (a :class:`~vgprobe.fastvgs.bert.CrossEncoder`).
 
-    The first layer's projections are computed here, once; each call then scores a list of pairs. Gradients
+    The images' first-layer projections are computed here, once; each call then scores a list of pairs. Gradients
     flow to ``audio`` and ``visual`` when they require them (training)."""
 
     def __init__(self, cross, audio: torch.Tensor, audio_mask: torch.Tensor | None, visual: torch.Tensor) -> None:
@@ -65,7 +65,8 @@ class PairScorer:
                              f"and {tuple(visual.shape)}")
         self.cross, self.audio, self.audio_mask, self.visual = cross, audio, audio_mask, visual
         att = cross.xtrm[0].visual_attention.att
-        self.audio_qkv = (att.query(audio), att.key(audio), att.value(audio))
+        # the images (the database side) once, here; the captions per chunk, once per distinct caption in it,
+        # so a large caption set (SpokenCOCO test: 25k) is never held three more times in memory
         self.visual_qkv = (att.query(visual), att.key(visual), att.value(visual))
 
     def __len__(self) -> int:
@@ -113,7 +114,9 @@ class PairScorer:
         layers = self.cross.xtrm
         first = layers[0].visual_attention
         mask = None if self.audio_mask is None else self.audio_mask[audio_index]
-        qa, ka, va = (x[audio_index] for x in self.audio_qkv)
+        distinct, where = torch.unique(audio_index, return_inverse=True)
+        captions = self.audio[distinct]
+        qa, ka, va = (proj(captions)[where] for proj in (first.att.query, first.att.key, first.att.value))
         qv, kv, vv = (x[image_index] for x in self.visual_qkv)
         a = first.output(attend(first.att, qa, kv, vv, None), self.audio[audio_index])
         v = first.output(attend(first.att, qv, ka, va, mask), self.visual[image_index])

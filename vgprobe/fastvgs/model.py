@@ -22,9 +22,9 @@ from torch import nn
 
 from vgprobe.errors import InputError
 from vgprobe.fastvgs.bert import BertStack, CrossEncoder, RoIEncoder, cls_mlp
-from vgprobe.fastvgs.cross_pairs import PairScorer
 from vgprobe.fastvgs.config import FaSTVGSConfig
 from vgprobe.fastvgs.conv2 import ResDAVEnet, conv2_valid_frames
+from vgprobe.fastvgs.cross_pairs import PairScorer
 from vgprobe.fastvgs.layers import AUDIO_COARSE, layer_names, validate_layers
 from vgprobe.fastvgs.trm1 import Trm1Encoder
 
@@ -304,7 +304,7 @@ class FaSTVGS(nn.Module):
 
     def pair_scorer(self, audio: AudioEncoding, image: ImageEncoding) -> PairScorer:
         """A :class:`~vgprobe.fastvgs.cross_pairs.PairScorer` over these encodings: the first cross layer's
-        projections are computed once, then any list of pairs is scored."""
+        image projections are computed once, then any list of pairs is scored."""
         return PairScorer(self.cross, audio.seq, audio.additive_mask, image.seq)
 
     def fine_scores(

@@ -36,3 +36,19 @@ def authors_model(authors_checkpoint: Path):
     import vgprobe.fastvgs as fv
 
     return fv.load(authors_checkpoint)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    """A tiny SpokenCOCO-layout corpus (tone 'captions', random region features; tests/vgcorpus_data.py)."""
+    from vgcorpus_data import write_corpus
+
+    return write_corpus(tmp_path_factory.mktemp("vg"))
+
+
+@pytest.fixture(scope="module")
+def recipe(tmp_path_factory) -> Path:
+    """A small FaST-VGS recipe with dropout on (tests/vgcorpus_data.py)."""
+    from vgcorpus_data import write_recipe
+
+    return write_recipe(tmp_path_factory.mktemp("recipe") / "small.yaml")

@@ -11,17 +11,7 @@ from vgprobe.cli import main
 from vgprobe.errors import CheckpointError, ConfigError
 from vgprobe.fastvgs.train import EpochSampler, train
 
-from vgcorpus_data import write_corpus, write_recipe
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    return write_corpus(tmp_path_factory.mktemp("vg"))
-
-
-@pytest.fixture(scope="module")
-def recipe(tmp_path_factory):
-    return write_recipe(tmp_path_factory.mktemp("recipe") / "small.yaml")
+from vgcorpus_data import write_corpus
 
 
 def weights(folder):

@@ -11,8 +11,6 @@ from vgprobe.fastvgs.model import FaSTVGS, init_cnn_like_fairseq
 from vgprobe.fastvgs.runfolder import load_state
 from vgprobe.fastvgs.train import resolve_config, train
 
-from vgcorpus_data import write_corpus, write_recipe
-
 
 def cnn_output_std(model: FaSTVGS) -> float:
     torch.manual_seed(0)
@@ -42,16 +40,6 @@ def test_init_touches_only_the_cnn():
     init_cnn_like_fairseq(model)
     changed = {k for k, v in model.state_dict().items() if not torch.equal(v, before[k])}
     assert changed and all(k.startswith("trm1.feature_extractor.") and k.endswith("conv.weight") for k in changed)
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    return write_corpus(tmp_path_factory.mktemp("vg"))
-
-
-@pytest.fixture(scope="module")
-def recipe(tmp_path_factory):
-    return write_recipe(tmp_path_factory.mktemp("recipe") / "small.yaml")
 
 
 def test_max_seconds_stops_after_the_step_that_reaches_it_then_validates(corpus, recipe, tmp_path):

@@ -61,6 +61,8 @@ def test_any_pair_list_and_chunking_give_the_same_scores(model):
         vi = torch.tensor([4, 0, 4, 2, 0, 1, 1])
         for chunk in (None, 1, 3, 100):
             torch.testing.assert_close(scorer(ai, vi, pairs_per_chunk=chunk), full[ai, vi], rtol=0, atol=1e-5)
+        torch.testing.assert_close(model.pair_scores(audio, image, ai, vi, pairs_per_chunk=2), full[ai, vi],
+                                   rtol=0, atol=1e-5)
         rows = torch.tensor([2, 0])
         torch.testing.assert_close(scorer.all_pairs(rows, pairs_per_chunk=4), full[rows], rtol=0, atol=1e-5)
         assert scorer(torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.long)).shape == (0,)

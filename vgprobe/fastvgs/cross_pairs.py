@@ -69,9 +69,6 @@ class PairScorer:
         # so a large caption set (SpokenCOCO test: 25k) is never held three more times in memory
         self.visual_qkv = (att.query(visual), att.key(visual), att.value(visual))
 
-    def __len__(self) -> int:
-        return len(self.audio)
-
     def __call__(
         self,
         audio_index: torch.Tensor,

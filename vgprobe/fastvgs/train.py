@@ -145,9 +145,10 @@ def resolve_config(recipe: str | Path, overrides: dict | None) -> tuple[FaSTVGSC
     raw = load_recipe(path)
     if "train" not in raw:
         raise ConfigError(f"{path}: the recipe has no 'train' block")
-    train_block = dict(raw["train"]) | {k: v for k, v in (overrides or {}).items() if v is not None}
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
     model_cfg = FaSTVGSConfig.from_dict(raw["model"] or {})
-    tcfg = TrainConfig.from_dict(train_block, source=str(path))
+    source = f"{path} train block" + (f" with overrides of {sorted(given)}" if given else "")
+    tcfg = TrainConfig.from_dict(dict(raw["train"]) | given, source=source)
     return model_cfg, tcfg, {"recipe": str(path), "model": model_cfg.to_dict(), "train": dataclasses.asdict(tcfg)}
 
 

@@ -89,8 +89,8 @@ def main(argv: list[str] | None = None) -> None:
     import yaml
 
     from vgprobe.fastvgs import load as load_model
-    from vgprobe.fastvgs.evaluate import evaluate_retrieval
-    from vgprobe.fastvgs.train import resolve_config, train
+    from vgprobe.train.evaluate import evaluate_retrieval
+    from vgprobe.train import resolve_config, train
     from vgprobe.synth import build_vg_corpus
 
     t0 = time.perf_counter()
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> None:
                  max_seconds=60 * args.minutes, progress=False)
     load_after = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
-    from vgprobe.fastvgs.data import load_split
+    from vgprobe.train.data import load_split
 
     n_val = len(load_split(args.corpus, "val").images)
     n_test = len(load_split(args.corpus, "test").images)

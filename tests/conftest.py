@@ -26,7 +26,7 @@ def fastvgs_fixture_dir() -> Path:
 @pytest.fixture(scope="session")
 def authors_checkpoint(fastvgs_fixture_dir: Path, tmp_path_factory) -> Path:
     """The fixture's weights written as an authors' release folder (best_bundle.pth + args.pkl)."""
-    from vgprobe.fastvgs.parity import build_authors_folder
+    from fastvgs_weights import build_authors_folder
 
     return build_authors_folder(fastvgs_fixture_dir, tmp_path_factory.mktemp("authors") / "fast-vgs-coco")
 

@@ -11,7 +11,7 @@ from vgprobe.errors import ConfigError
 from vgprobe.fastvgs.checkpoint import config_from_authors_args
 from vgprobe.fastvgs.config import load_recipe
 from vgprobe.fastvgs.safe_pickle import load_args_pickle
-from vgprobe.fastvgs.train import resolve_config
+from vgprobe.train import resolve_config
 
 
 def test_the_coco_recipe_builds_what_the_authors_args_build(fastvgs_fixture_dir):

@@ -9,7 +9,8 @@ from safetensors.torch import load_file
 import vgprobe.fastvgs as fv
 from vgprobe.cli import main
 from vgprobe.errors import CheckpointError, ConfigError
-from vgprobe.fastvgs.train import EpochSampler, train
+from vgprobe.train import train
+from vgprobe.train.sampler import EpochSampler
 
 from vgcorpus_data import write_corpus
 

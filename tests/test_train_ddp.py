@@ -10,10 +10,10 @@ import torch
 import torch.multiprocessing as mp
 
 from vgprobe.fastvgs import FaSTVGS, FaSTVGSConfig
-from vgprobe.fastvgs.distributed import World, use_global_batchnorm
+from vgprobe.train.distributed import World, use_global_batchnorm
 from vgprobe.fastvgs.loss import LossWeights
-from vgprobe.fastvgs.optim import BertAdam
-from vgprobe.fastvgs.train import Objective
+from vgprobe.train.optim import BertAdam
+from vgprobe.train.objective import Objective
 
 from vgcorpus_data import SMALL_MODEL
 

@@ -8,8 +8,8 @@ import torch
 
 from vgprobe.fastvgs.config import FaSTVGSConfig
 from vgprobe.fastvgs.model import FaSTVGS, init_cnn_like_fairseq
-from vgprobe.fastvgs.runfolder import load_state
-from vgprobe.fastvgs.train import resolve_config, train
+from vgprobe.train.runfolder import load_state
+from vgprobe.train import resolve_config, train
 
 
 def cnn_output_std(model: FaSTVGS) -> float:

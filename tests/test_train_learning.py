@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from vgprobe.fastvgs.train import resolve_config, train
+from vgprobe.train import resolve_config, train
 
 IMAGES = 200
 STEPS = 120

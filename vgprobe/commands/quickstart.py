@@ -17,7 +17,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vgprobe.quickstart import QuickstartConfig, quickstart
+    from vgprobe.pipelines.quickstart import QuickstartConfig, quickstart
 
     report = quickstart(QuickstartConfig(out=args.out, fast=args.fast, recipe=args.recipe),
                         progress=sys.stderr.isatty() and not args.no_progress)

@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import vgprobe.fastvgs as fv
-    from vgprobe.fastvgs.evaluate import evaluate_retrieval
+    from vgprobe.train.evaluate import evaluate_retrieval
     from vgprobe.fastvgs.retrieval import MODES
 
     modes = tuple(m.strip() for m in args.mode.split(",") if m.strip())

@@ -38,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vgprobe.fastvgs.train import train
+    from vgprobe.train import train
 
     best = train(
         args.recipe, args.data, args.out,

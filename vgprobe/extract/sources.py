@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from vgprobe.errors import ConfigError, InputError
+from vgprobe.audio import SAMPLE_RATE
 from vgprobe.zerospeech.layout import SEMANTIC_TYPES, phonetic_subsets
 
 AUDIO_SUFFIXES = (".wav", ".flac")
@@ -93,7 +94,7 @@ def shard(sources: list[Source], index: int, count: int) -> list[Source]:
     return sources[index::count]
 
 
-def plan_batches(lengths: list[int], batch_seconds: float, sample_rate: int = 16000) -> list[list[int]]:
+def plan_batches(lengths: list[int], batch_seconds: float, sample_rate: int = SAMPLE_RATE) -> list[list[int]]:
     """Group file indices into batches of about ``batch_seconds`` of audio, longest first.
 
     Sorting by length keeps padding small; ties keep the sorted-path order. The plan depends

@@ -1,7 +1,7 @@
 """FaST-VGS configuration: a frozen dataclass, built from named recipes in ``model/``.
 
 A recipe YAML holds two blocks: ``model`` (this dataclass) and ``train`` (training
-hyper-parameters, read by :mod:`vgprobe.fastvgs.train`). Presets are the recipe files
+hyper-parameters, read by :mod:`vgprobe.train.config`). Presets are the recipe files
 ``model/<name>.yaml`` of the repository (``fastvgs-coco``, ``fastvgs-places``,
 ``fastvgs-flickr8k``, ``tiny``); any path to such a file works too.
 """

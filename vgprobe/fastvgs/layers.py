@@ -1,4 +1,4 @@
-"""Layer names of the FaST-VGS audio branch (DESIGN.md §3) and their frame shifts.
+"""Layer names of the FaST-VGS audio branch and their frame shifts.
 
 ``cnn``, ``trm1.0`` ... ``trm1.N``, ``conv2``, ``trm2.1``, ``audio.coarse``. This module is the
 one place where frames and seconds are converted for FaST-VGS layers.
@@ -6,12 +6,12 @@ one place where frames and seconds are converted for FaST-VGS layers.
 
 from __future__ import annotations
 
+from vgprobe.audio import SAMPLE_RATE
 from vgprobe.errors import ConfigError
 from vgprobe.fastvgs.config import FaSTVGSConfig
 from vgprobe.layer_names import select_layers
 
 AUDIO_COARSE = "audio.coarse"
-SAMPLE_RATE = 16000
 CONV2_POOLING = 16  # four stride-2 stages
 
 

@@ -68,8 +68,8 @@ def quickstart(cfg: QuickstartConfig, *, log: Callable[[str], None] = print, pro
     from vgprobe.analysis.layer_sweep import abx_sweep, plot_abx_sweep, semantic_sweep
     from vgprobe.extract import ExtractConfig, extract
     from vgprobe.fastvgs import load as load_model
-    from vgprobe.fastvgs.evaluate import evaluate_retrieval
-    from vgprobe.fastvgs.train import resolve_config, train
+    from vgprobe.train.evaluate import evaluate_retrieval
+    from vgprobe.train import resolve_config, train
     from vgprobe.project import write_project_config
     from vgprobe.synth import build_vg_corpus, build_zr2021
 
@@ -104,7 +104,7 @@ def quickstart(cfg: QuickstartConfig, *, log: Callable[[str], None] = print, pro
         import torch
 
         from vgprobe.fastvgs import FaSTVGS, preset
-        from vgprobe.fastvgs.data import load_split
+        from vgprobe.train.data import load_split
 
         torch.manual_seed(tcfg.seed)
         baseline = FaSTVGS(preset(cfg.recipe)).eval()  # the same model at random initialisation

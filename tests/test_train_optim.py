@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from vgprobe.errors import ConfigError
-from vgprobe.fastvgs.optim import BertAdam, warmup_linear
+from vgprobe.train.optim import BertAdam, warmup_linear
 
 
 def transcription(p0, grads, *, lr, warmup, t_total, b1, b2, eps, wd):

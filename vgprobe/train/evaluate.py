@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from vgprobe.fastvgs.data import CaptionDataset, ImageDataset, Split, collate, load_split
+from vgprobe.train.data import CaptionDataset, ImageDataset, Split, collate, load_split
 from vgprobe.fastvgs.model import AudioEncoding, ImageEncoding
 from vgprobe.fastvgs.retrieval import MODES, retrieve
 

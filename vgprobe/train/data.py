@@ -35,9 +35,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from vgprobe.audio import SAMPLE_RATE, read_audio, znorm
 from vgprobe.errors import ConfigError, InputError
 
-SAMPLE_RATE = 16000
 DATASETS = ("spokencoco", "flickr8k", "places")
 
 
@@ -170,27 +170,16 @@ def load_split(
 
 def load_audio(path: Path, *, seconds: float) -> tuple[torch.Tensor, torch.Tensor]:
     """(wav (L,), padding_mask (L,) True = padding) with L = seconds · 16000, as described above."""
-    import soundfile as sf
-
-    try:
-        x, sr = sf.read(str(path), dtype="float32", always_2d=True)
-    except Exception as exc:  # noqa: BLE001 - soundfile raises several types
-        raise InputError(f"{path}: cannot read audio ({exc})") from exc
-    if x.shape[1] != 1:
-        raise InputError(f"{path}: expected mono audio, found {x.shape[1]} channels")
-    x = x[:, 0]
-    if sr != SAMPLE_RATE:
-        import soxr
-
-        x = soxr.resample(x, sr, SAMPLE_RATE).astype(np.float32)
+    samples = read_audio(path).samples  # mono, 16 kHz, checked
     length = int(SAMPLE_RATE * seconds)
-    x = x[:length]
-    std = float(np.std(x))
-    if x.size < 400 or not np.isfinite(std) or std == 0.0:
-        raise InputError(f"{path}: audio is too short or silent ({x.size} samples, std {std}); cannot z-normalise")
+    kept = samples[:length]
+    try:
+        z = znorm(kept)
+    except InputError as exc:
+        raise InputError(f"{path}: audio is too short or silent; {exc}") from None
     wav = torch.zeros(length)
-    wav[: x.size] = torch.from_numpy((x - np.mean(x)) / std)
-    mask = torch.arange(length) >= x.size
+    wav[: kept.size] = torch.from_numpy(z)
+    mask = torch.arange(length) >= kept.size
     return wav, mask
 
 

@@ -9,7 +9,7 @@ import soundfile as sf
 import torch
 
 from vgprobe.errors import InputError
-from vgprobe.fastvgs.data import CaptionDataset, ImageDataset, collate, load_audio, load_split
+from vgprobe.train.data import CaptionDataset, ImageDataset, collate, load_audio, load_split
 
 from vgcorpus_data import write_corpus
 

@@ -3,7 +3,6 @@ the training start); ``max_seconds`` bounds the training loop's wall time."""
 
 import json
 
-import pytest
 import torch
 
 from vgprobe.fastvgs.config import FaSTVGSConfig

@@ -55,11 +55,14 @@ def read_audio(path: str | Path, *, mix_to_mono: bool = False, min_samples: int 
         import soxr
 
         samples = soxr.resample(samples, rate, SAMPLE_RATE).astype(np.float32, copy=False)
-    if samples.size < min_samples:
-        raise InputError(
-            f"{path}: {samples.size} samples at 16 kHz; at least {min_samples} are needed (one 25 ms frame)"
-        )
+    require_min_samples(path, samples.size, min_samples)
     return Audio(path=path, samples=samples, source_rate=int(rate))
+
+
+def require_min_samples(path: str | Path, n: int, min_samples: int = MIN_SAMPLES) -> None:
+    """Refuse audio of fewer than ``min_samples`` samples at 16 kHz (it gives no CNN frame)."""
+    if n < min_samples:
+        raise InputError(f"{path}: {n} samples at 16 kHz; at least {min_samples} are needed (one 25 ms frame)")
 
 
 def znorm(x: np.ndarray) -> np.ndarray:

@@ -18,10 +18,11 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from vgprobe.atomic import write_text_atomic
 from vgprobe.errors import ConfigError
+from vgprobe.extract.record import LAST_RUN, read_last_run
 
 CONFIG_NAME = "vgprobe.toml"
-LAST_RUN = ".vgprobe-last.json"  # written by `vgprobe extract` into its output root
 KEYS = ("checkpoint", "data", "out", "split")
 
 
@@ -117,9 +118,7 @@ def write_project_config(path: str | Path, *, checkpoint: str, data: Path, out: 
         "# vgprobe project configuration (see `vgprobe extract --help`)\n[vgprobe]\n"
         f'checkpoint = "{rel(checkpoint)}"\ndata = "{rel(data)}"\nout = "{rel(out)}"\nsplit = "{split}"\n'
     )
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(path, text)
     return path
 
 
@@ -156,13 +155,3 @@ def _frame_rate_layer(folder: Path) -> bool:
     except (OSError, KeyError, TypeError, yaml.YAMLError):
         return False
     return shift is not None and float(shift) <= MAX_ABX_FRAME_SHIFT
-
-
-def read_last_run(out: Path) -> dict | None:
-    """The record of the last ``vgprobe extract`` into ``out`` (layers, split, task, data), or None."""
-    import json
-
-    path = Path(out) / LAST_RUN
-    if not path.is_file():
-        return None
-    return json.loads(path.read_text(encoding="utf-8"))

@@ -9,8 +9,6 @@ uninterrupted one.
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -18,8 +16,9 @@ from pathlib import Path
 from typing import Callable, Literal
 
 from vgprobe import __version__
-from vgprobe.audio import SAMPLE_RATE, read_audio
-from vgprobe.errors import InputError
+from vgprobe.atomic import remove_stale_temporaries, write_text_atomic
+from vgprobe.audio import SAMPLE_RATE, read_audio, require_min_samples
+from vgprobe.errors import CheckpointError, InputError
 from vgprobe.extract.encoders import Encoder, load_encoder
 from vgprobe.extract.sources import Source, Task, list_sources, plan_batches, shard
 from vgprobe.extract.writer import (
@@ -27,11 +26,10 @@ from vgprobe.extract.writer import (
     is_complete,
     meta_document,
     prepare_layer_folder,
-    remove_stale_temporaries,
     write_features,
 )
 from vgprobe.layer_names import select_layers
-from vgprobe.project import LAST_RUN
+from vgprobe.extract.record import write_last_run
 
 EXIT_SKIPPED = 3
 
@@ -90,8 +88,7 @@ def _probe(src: Source, mix_to_mono: bool) -> tuple[int, int]:
     n = round(info.frames * SAMPLE_RATE / info.samplerate)
     if info.frames == 0:
         raise InputError(f"{src.audio}: the file holds no audio samples")
-    if n < 400:
-        raise InputError(f"{src.audio}: {n} samples at 16 kHz; at least 400 are needed (one 25 ms frame)")
+    require_min_samples(src.audio, n)
     return n, int(info.samplerate)
 
 
@@ -161,7 +158,9 @@ def extract(cfg: ExtractConfig, *, log: Callable[[str], None] = print) -> Extrac
                     arr = feats[n]
                     expect = (encoder.n_frames(n, len(wav)), encoder.dim(n))
                     if arr.shape != expect:
-                        raise RuntimeError(f"{good[i].audio}: layer {n} gave {arr.shape}, expected {expect}")
+                        raise CheckpointError(f"{good[i].audio}: layer {n} of {encoder.description} gave {arr.shape}, "
+                                              f"but its configuration implies {expect}; the model's frame rule is not "
+                                              "the one vgprobe assumes, so no features were written for this file")
                     if i in todo:
                         write_features((folders[n] / good[i].rel).with_suffix(ext), arr, cfg.fmt)
             result.n_computed += len([i for i in members if i in todo])
@@ -174,7 +173,8 @@ def extract(cfg: ExtractConfig, *, log: Callable[[str], None] = print) -> Extrac
         more = f" and {len(result.resampled) - 5} more" if len(result.resampled) > 5 else ""
         log(f"warning: resampled to 16 kHz with soxr: {names}{more}")
     _write_skipped(cfg, result)
-    _write_last_run(cfg, layers)
+    write_last_run(Path(cfg.out), layers=layers, split=cfg.split, task=cfg.task, data=Path(cfg.data),
+                   checkpoint=cfg.checkpoint)
     result.wall_seconds = time.perf_counter() - t0
     return result
 
@@ -192,34 +192,15 @@ def _write_skipped(cfg: ExtractConfig, result: ExtractResult) -> None:
     if not result.skipped:
         path.unlink(missing_ok=True)
         return
-    tmp = path.with_name(f".{name}.tmp")
     lines = ["file\treason"] + [f"{p}\t{reason}" for p, reason in result.skipped]
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def _write_last_run(cfg: ExtractConfig, layers: list[str]) -> None:
-    rec = {"layers": layers, "split": cfg.split, "task": cfg.task, "data": str(Path(cfg.data).resolve()),
-           "checkpoint": cfg.checkpoint}
-    path = Path(cfg.out) / LAST_RUN
-    tmp = path.with_name(f"{LAST_RUN}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(rec, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(path, "\n".join(lines) + "\n")
 
 
 
-class _NoBar:
-    def update(self, n: float) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
 
 
 def _progress(enabled: bool, total_seconds: float):
-    if not enabled:
-        return _NoBar()
     from tqdm import tqdm
 
-    return tqdm(total=round(total_seconds, 1), unit="audio-s", unit_scale=False, file=sys.stderr,
+    return tqdm(total=round(total_seconds, 1), unit="audio-s", unit_scale=False, file=sys.stderr, disable=not enabled,
                 bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} audio-s [{elapsed}<{remaining}, {rate_fmt}]")

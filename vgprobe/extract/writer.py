@@ -6,7 +6,6 @@ line, float32 values printed with 9 significant digits, which round-trips them e
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 from typing import Any, Literal
@@ -14,6 +13,7 @@ from typing import Any, Literal
 import numpy as np
 import yaml
 
+from vgprobe.atomic import atomic_write, write_text_atomic
 from vgprobe.errors import ConfigError
 
 Format = Literal["npy", "txt"]
@@ -21,42 +21,12 @@ IDENTITY_KEYS = ("model_sha256", "layer", "format", "dtype", "normalisation", "d
 
 
 def write_features(path: Path, arr: np.ndarray, fmt: Format) -> None:
-    """Write one (frames, dim) float32 matrix via a temporary name + rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            if fmt == "npy":
-                np.save(f, np.ascontiguousarray(arr, dtype=np.float32))
-            else:
-                np.savetxt(f, arr.astype(np.float32), fmt="%.9g")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def remove_stale_temporaries(folder: Path) -> int:
-    """Delete ``.<name>.<pid>.tmp`` files left by killed runs (only those whose process is gone)."""
-    removed = 0
-    if not folder.is_dir():
-        return 0
-    for tmp in folder.rglob(".*.tmp"):
-        parts = tmp.name.rsplit(".", 2)
-        if len(parts) == 3 and parts[1].isdigit() and not _alive(int(parts[1])):
-            tmp.unlink(missing_ok=True)
-            removed += 1
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    """Write one (frames, dim) float32 matrix atomically."""
+    with atomic_write(path, "wb") as f:
+        if fmt == "npy":
+            np.save(f, np.ascontiguousarray(arr, dtype=np.float32))
+        else:
+            np.savetxt(f, arr.astype(np.float32), fmt="%.9g")
 
 
 def is_complete(path: Path, fmt: Format, frames: int, dim: int) -> bool:
@@ -111,9 +81,7 @@ def prepare_layer_folder(folder: Path, meta: dict[str, Any], *, overwrite: bool)
             tasks = sorted(set(old_settings.get("tasks", [])) | set(new_settings.get("tasks", [])))
             meta["vgprobe"]["settings"]["tasks"] = tasks
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".meta.yaml.{os.getpid()}.tmp"
-    tmp.write_text(yaml.safe_dump(meta, sort_keys=False), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(path, yaml.safe_dump(meta, sort_keys=False))
 
 
 def read_meta(folder: Path) -> dict[str, Any]:

@@ -15,14 +15,13 @@ from __future__ import annotations
 import ast
 import argparse
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import torch
 from safetensors.torch import load_file, save_file
 
 from vgprobe import __version__
+from vgprobe.atomic import atomic_folder
 from vgprobe.errors import CheckpointError
 from vgprobe.fastvgs.config import FaSTVGSConfig
 from vgprobe.fastvgs.keymap import AUTHORS, map_key, map_state_dict
@@ -60,30 +59,17 @@ def load(path: str | Path, *, map_location: str | torch.device = "cpu") -> FaSTV
 def save(model: FaSTVGS, folder: str | Path, *, extra: dict | None = None) -> Path:
     """Write ``model.safetensors`` + ``config.json`` into ``folder`` atomically (temp folder + rename)."""
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
-        state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
-        save_file(state, str(tmp / WEIGHTS_NAME), metadata={"format": FORMAT})
-        meta = {"format": FORMAT, "vgprobe_version": __version__, "model": model.cfg.to_dict(), **(extra or {})}
-        (tmp / CONFIG_NAME).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-        if folder.exists():
-            old = folder.with_name(f".{folder.name}.old")
-            os.replace(folder, old)
-            os.replace(tmp, folder)
-            _rmtree(old)
-        else:
-            os.replace(tmp, folder)
-    except BaseException:
-        _rmtree(tmp)
-        raise
+    with atomic_folder(folder) as tmp:
+        write_checkpoint_files(model, tmp, extra=extra)
     return folder
 
 
-def _rmtree(p: Path) -> None:
-    import shutil
-
-    shutil.rmtree(p, ignore_errors=True)
+def write_checkpoint_files(model: FaSTVGS, folder: Path, *, extra: dict | None = None) -> None:
+    """``model.safetensors`` + ``config.json`` into an existing (staging) folder."""
+    state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
+    save_file(state, str(folder / WEIGHTS_NAME), metadata={"format": FORMAT})
+    meta = {"format": FORMAT, "vgprobe_version": __version__, "model": model.cfg.to_dict(), **(extra or {})}
+    (folder / CONFIG_NAME).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
 
 
 def _load_vgprobe(folder: Path) -> FaSTVGS:
@@ -118,7 +104,7 @@ def _parse_conv_layers(spec: str) -> tuple[tuple[int, int, int], ...]:
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mult)):
             a, b = ev(node.left), ev(node.right)
             return a + b if isinstance(node.op, ast.Add) else a * b
-        raise ValueError(f"unsupported expression {ast.dump(node)}")
+        raise CheckpointError(f"cannot parse conv_feature_layers {spec!r}: unsupported expression {ast.dump(node)}")
 
     try:
         layers = ev(ast.parse(spec, mode="eval"))

@@ -1,4 +1,4 @@
-"""Cross-modal retrieval with one-to-many captions: coarse, fine and coarse-to-fine (DESIGN.md §4).
+"""Cross-modal retrieval with one-to-many captions: coarse, fine and coarse-to-fine, as the FaST-VGS authors evaluate.
 
 Captions are the rows, distinct images the columns; ``audio_image[a]`` is the column of caption a's image.
 
@@ -32,7 +32,7 @@ DIRECTIONS = ("speech_to_image", "image_to_speech")
 COARSE_EXTRA_K = 100  # the authors also report coarse R@100
 
 BlockScorer = Callable[[torch.Tensor], torch.Tensor]  # caption rows (r,) -> (r, n_image) scores
-PairScorer = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (P,), (P,) -> (P,) scores
+PairScoreFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (P,), (P,) -> (P,) scores
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def streaming_topk(
 
 def rerank(
     candidates: TopLists,
-    pair_scores: PairScorer,
+    pair_scores: PairScoreFn,
     *,
     k: int,
 ) -> TopLists:
@@ -137,7 +137,7 @@ def retrieve_scores(
     *,
     coarse_block: BlockScorer,
     fine_block: BlockScorer,
-    pair_scores: PairScorer,
+    pair_scores: PairScoreFn,
     audio_image: torch.Tensor,
     n_image: int,
     modes: Sequence[str] = MODES,

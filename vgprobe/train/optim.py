@@ -91,7 +91,7 @@ class BertAdam(Optimizer):
                 if p.grad is None:
                     continue
                 if p.grad.is_sparse:
-                    raise RuntimeError("BertAdam does not support sparse gradients")
+                    raise ConfigError("BertAdam does not support sparse gradients (a module with sparse=True embeddings?)")
                 state = self.state[p]
                 if not state:
                     state["step"] = 0

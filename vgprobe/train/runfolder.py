@@ -12,32 +12,17 @@ and ``metrics.jsonl``. Every write is atomic (temporary file or folder + rename)
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import torch
 
 from vgprobe.errors import CheckpointError, ConfigError
-from vgprobe.fastvgs.checkpoint import save
+from vgprobe.atomic import atomic_folder, write_json_atomic, write_text_atomic
+from vgprobe.fastvgs.checkpoint import write_checkpoint_files
 
 STATE_NAME = "training_state.pt"
 RUN_NAME = "run.json"
 METRICS_NAME = "metrics.jsonl"
-
-
-def write_json_atomic(path: Path, obj) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(obj, f, indent=2)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def prepare_run(out: Path, config: dict, *, resume: bool) -> None:
@@ -60,23 +45,11 @@ def prepare_run(out: Path, config: dict, *, resume: bool) -> None:
 
 def save_checkpoint(out: Path, name: str, model, *, state: dict | None, extra: dict) -> Path:
     """Write ``out/name`` (model + optional training state) as one atomic folder replacement."""
-    staging = Path(tempfile.mkdtemp(prefix=f".{name}.staging.", dir=out))
-    try:
-        folder = save(model, staging / name, extra=extra)
+    with atomic_folder(out / name) as staging:
+        write_checkpoint_files(model, staging, extra=extra)
         if state is not None:
-            torch.save(state, folder / STATE_NAME)
-        final = out / name
-        if final.exists():
-            old = out / f".{name}.old"
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(final, old)
-            os.replace(folder, final)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(folder, final)
-        return final
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+            torch.save(state, staging / STATE_NAME)
+    return out / name
 
 
 def load_state(out: Path) -> dict:
@@ -98,7 +71,4 @@ def trim_metrics(out: Path, step: int) -> None:
     if not path.is_file():
         return
     keep = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln and json.loads(ln)["step"] <= step]
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=out)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write("".join(ln + "\n" for ln in keep))
-    os.replace(tmp, path)
+    write_text_atomic(path, "".join(ln + "\n" for ln in keep))

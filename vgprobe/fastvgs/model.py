@@ -174,13 +174,14 @@ class FaSTVGS(nn.Module):
             raise InputError("roi_feats or roi_boxes contain NaN or inf")
 
     # ------------------------------------------------------------------ audio
+    @torch.no_grad()
     def audio_layers(
         self,
         wav: torch.Tensor,
         padding_mask: torch.Tensor | None = None,
         layers: Iterable[str] | None = None,
     ) -> LayerOutputs:
-        """Named layers of the audio branch (DESIGN.md §3), CLS dropped, with frame masks.
+        """Named layers of the audio branch, CLS dropped, with frame masks (inference: no autograd graph).
 
         wav (B, L) z-normalised; padding_mask (B, L) bool, True = padding. ``layers`` defaults
         to every audio layer. One forward pass serves all requested layers; the branch stops
@@ -210,6 +211,7 @@ class FaSTVGS(nn.Module):
                     res[name] = top["coarse"]
         return res
 
+    @torch.no_grad()
     def audio_layers_each(self, wavs: Sequence[torch.Tensor], layers: Iterable[str]) -> list[dict[str, torch.Tensor]]:
         """Named layers of each waveform exactly as :meth:`audio_layers` gives for it alone, unpadded.
 
@@ -261,7 +263,8 @@ class FaSTVGS(nn.Module):
                 "coarse": self.trm2_proj(seq[:, 0])}
 
     def encode_audio(self, wav: torch.Tensor, padding_mask: torch.Tensor | None = None) -> AudioEncoding:
-        """wav (B, L) -> :class:`AudioEncoding` (Trm2 sequence, key mask, coarse embedding)."""
+        """wav (B, L) -> :class:`AudioEncoding` (Trm2 sequence, key mask, coarse embedding). Differentiable
+        (the training loss uses it): for inference call it under ``torch.no_grad()``."""
         self._check_audio(wav, padding_mask)
         out1 = self.trm1(wav, padding_mask)
         top = self._audio_top(out1["last"], out1["padding"])
@@ -269,7 +272,8 @@ class FaSTVGS(nn.Module):
 
     # ------------------------------------------------------------------ image
     def encode_image(self, roi_feats: torch.Tensor, roi_boxes: torch.Tensor) -> ImageEncoding:
-        """roi_feats (B, R, F), roi_boxes (B, R, 4) as [x1/w, y1/h, x2/w, y2/h] -> :class:`ImageEncoding`."""
+        """roi_feats (B, R, F), roi_boxes (B, R, 4) as [x1/w, y1/h, x2/w, y2/h] -> :class:`ImageEncoding`.
+        Differentiable (the training loss uses it): for inference call it under ``torch.no_grad()``."""
         self._check_image(roi_feats, roi_boxes)
         x = self.roi(roi_feats, roi_boxes)
         x = torch.cat([self.visual_cls_token.expand(x.shape[0], -1, -1).to(x.dtype), x], dim=1)
@@ -288,6 +292,7 @@ class FaSTVGS(nn.Module):
             image = self.encode_image(roi_feats, roi_boxes)
         return audio, image
 
+    @torch.no_grad()
     def coarse_scores(
         self,
         wav: torch.Tensor | None = None,
@@ -320,10 +325,12 @@ class FaSTVGS(nn.Module):
         checkpoint: bool = False,
     ) -> torch.Tensor:
         """(n_audio, n_image) cross-encoder scores of every pair, in calls of ``pairs_per_chunk`` pairs
-        (None: one call); ``checkpoint``: see :meth:`PairScorer.__call__`."""
+        (None: one call); ``checkpoint``: see :meth:`PairScorer.__call__`. Differentiable (the training loss
+        uses it): for inference call it under ``torch.no_grad()``."""
         audio, image = self._encodings(wav, padding_mask, roi_feats, roi_boxes, audio, image)
         return self.pair_scorer(audio, image).all_pairs(pairs_per_chunk=pairs_per_chunk, checkpoint=checkpoint)
 
+    @torch.no_grad()
     def pair_scores(
         self,
         audio: AudioEncoding,

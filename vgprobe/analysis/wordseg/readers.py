@@ -281,8 +281,9 @@ def _pred_entry(utt: str, entry: Any, where: str) -> UtterancePrediction:
     missing = [k for k in PRED_KEYS if k not in entry]
     extra = sorted(set(entry) - set(PRED_KEYS) - {"frames"})
     if missing or extra:
-        raise InputError(f"{here}: missing keys {missing} / unknown keys {extra}: expected {', '.join(PRED_KEYS)} "
-                         f"(and optionally frames)")
+        problem = "; ".join(p for p in (f"missing keys {missing}" if missing else "",
+                                        f"unknown keys {extra}" if extra else "") if p)
+        raise InputError(f"{here}: {problem}: expected keys {', '.join(PRED_KEYS)} (and optionally frames)")
     spf = entry["spf"]
     if not _is_number(spf) or spf <= 0:
         raise InputError(f"{here}: spf={spf!r}: expected a positive number of seconds per frame")

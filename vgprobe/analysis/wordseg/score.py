@@ -10,7 +10,9 @@ Example::
 
 The report (a JSON-ready dict) holds the blocks of the word-discovery reference under its names:
 ``boundary``, ``area``, ``word`` (see :mod:`.boundaries`, :mod:`.area`, :mod:`.word_groups`),
-``buckeye_eval`` (:mod:`.kamper`), ``utterances`` (what was scored) and ``warnings``; with
+``buckeye_eval`` (:mod:`.kamper`), ``utterances`` (what was scored) and ``warnings``. The
+variance-filtered cluster scores (``*_var_le_1``, ``*_var_le_1_plain_variance``) need the segment
+features; without them only ``*_all_codes`` is there and ``word.variance_filter.computed`` is false. With
 ``details=True`` also ``details`` (per-code variances, kept codes, best code per word) and
 ``per_utterance`` (boundaries and match counts of each utterance).
 
@@ -166,10 +168,10 @@ def score_word_discovery(gold: GoldAlignments | Mapping[str, Sequence[Any]], pre
         report_details.update(code_variance_as_in_reference=var_ref, code_variance_plain=var_plain,
                               codes_kept=selections[f"var_le_{variance_threshold:g}"],
                               codes_kept_plain_variance=selections[f"var_le_{variance_threshold:g}_plain_variance"])
-        word["variance_filter"] = {"threshold": variance_threshold, "weighting": "as_in_reference"}
+        word["variance_filter"] = {"computed": True, "threshold": variance_threshold}
     else:
-        word["variance_filter"] = None
-        warn("no segment features given: the variance-filtered purity (var_le_*) is not computed")
+        word["variance_filter"] = {"computed": False, "threshold": variance_threshold,
+                                   "reason": "no segment features given"}
     for name, codes in selections.items():
         for key, value in cluster_scores(cands, codes).items():
             word[f"{key}_{name}"] = value

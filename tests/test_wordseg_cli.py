@@ -6,11 +6,11 @@ import json
 
 import numpy as np
 import pytest
+from wordseg_reference import A, C, assert_block_equal, c_predictions, expected, expected_word_block, load_json
 
 from vgprobe.analysis.wordseg import write_pred
 from vgprobe.analysis.wordseg.report import from_json
 from vgprobe.cli import main
-from wordseg_reference import A, C, assert_block_equal, c_predictions, expected, expected_word_block, load_json
 
 
 def run_json(capsys, *args) -> tuple[dict, str]:

@@ -6,11 +6,10 @@ import warnings
 
 import numpy as np
 import pytest
+from wordseg_reference import A, a_inputs, assert_block_equal, c_predictions, expected, expected_word_block, load_json
 
 from vgprobe.analysis.wordseg import score_word_discovery
 from vgprobe.analysis.wordseg.kamper import frame_intervals, kamper_scores
-from wordseg_reference import (A, a_inputs, assert_block_equal, c_predictions, expected, expected_word_block,
-                               load_json)
 
 
 @pytest.fixture(scope="module")

@@ -6,11 +6,11 @@ import json
 
 import numpy as np
 import pytest
+from wordseg_reference import C, c_predictions, expected, load_json
 
-from vgprobe.analysis.segmentation import (POOLS, kmeans_codebook, nearest_centroid, pool_segments,
-                                           seconds_per_frame, segment_cls_attention)
+from vgprobe.analysis.segmentation import (POOLS, discover_units, kmeans_codebook, nearest_centroid,
+                                           pool_segments, seconds_per_frame, segment_cls_attention)
 from vgprobe.errors import ConfigError, InputError
-from wordseg_reference import C, expected, load_json
 
 META = load_json(C / "meta.json")
 Q_VALUES = META["q_values"]
@@ -144,3 +144,18 @@ def test_segmentation_serialises_to_the_prediction_format(tmp_path, arrays):
     back = read_pred(path)["c000"]
     assert [list(s) for s in back.segments] == seg.seconds and list(back.locations) == seg.locations
     assert json.loads(path.read_text())["c000"]["frames"] == seg.frames
+
+
+def test_discover_units_codes_a_corpus_with_given_centroids_or_a_seeded_kmeans(arrays):
+    attn, frame_feats, _ = arrays
+    corpus = {u: (attn[u], frame_feats[u], META["utterances"][u]["spf"]) for u in UTTS}
+    preds, feats = discover_units(corpus, q=0.7, pool="max", centroids=np.load(C / "centroids.npy"))
+    want_preds, want_feats = c_predictions(0.7)
+    assert preds == want_preds
+    assert all(np.array_equal(feats[u], want_feats[u]) for u in UTTS)
+    km_preds, _ = discover_units(corpus, q=0.7, n_clusters=8, seed=3)
+    again, _ = discover_units(corpus, q=0.7, n_clusters=8, seed=3)
+    assert km_preds == again
+    assert {c for p in km_preds.values() for c in p["codes"]} == set(range(8))
+    with pytest.raises(ConfigError, match="either centroids or n_clusters"):
+        discover_units(corpus, q=0.7)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +29,7 @@ def load_json(path: Path):
     return json.loads(path.read_text())
 
 
-@lru_cache(maxsize=None)
+@cache
 def expected(which: str) -> dict:
     return load_json((A if which == "A" else C) / "expected.json")
 
@@ -39,7 +39,7 @@ def a_inputs():
     return read_gold(A / "gold.json"), pred, read_segment_features(A / "feats.npz", pred)
 
 
-@lru_cache(maxsize=None)
+@cache
 def c_predictions(q: float) -> tuple[dict, dict]:
     """C's predictions at quantile q, built with this library's segmentation, pooling and codes."""
     meta = load_json(C / "meta.json")
@@ -59,7 +59,7 @@ def expected_word_block(block: dict) -> dict:
     """The reference's word block under this library's names (restatements and tie counters left out)."""
     out = {}
     for key, value in block.items():
-        if key.startswith("restated_") or key.startswith("codes_with_f1_tie"):
+        if key.startswith(("restated_", "codes_with_f1_tie")):
             continue
         for old, new in RENAMED.items():
             key = key.replace(old, new)

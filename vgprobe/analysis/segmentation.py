@@ -5,7 +5,8 @@ the frames that the utterance embedding attends to. The segmentation is the one 
 ``cls_attn_seg_feats`` (jasonppy/word-discovery, ``save_seg_feats.py``), re-implemented here:
 
 1. per head, ``thr_h = quantile(attn[h], q)`` with linear interpolation, computed in float32
-   with :func:`torch.quantile`, as the authors' code does on the model's float32 attention;
+   with :func:`torch.quantile`, as the authors' code does on the model's float32 attention (numpy's
+   float32 quantile is not bit-equal to it: it differs on most utterances of the reference set);
 2. frame ``t`` is kept if **any** head has ``attn[h, t] >= thr_h``;
 3. runs of kept frames become segments ``[t_s, t_e)`` (``t_e`` exclusive); runs of one frame are
    dropped, unless every run has one frame, in which case all are kept;
@@ -18,14 +19,22 @@ Example (12 heads, 85 frames of 20.15 ms)::
     feats = pool_segments(frame_feats, attn, seg.frames, "max")   # (n_segments, D) float32
     codes = nearest_centroid(feats, centroids)            # [28, 28, 0, ...]
 
+A whole corpus at once, codes from given centroids or from a seeded k-means::
+
+    preds, feats = discover_units({"utt1": (attn, frame_feats, spf), ...}, q=0.7, pool="max",
+                                  n_clusters=1024, seed=0)
+    write_pred("segments.json", preds)                  # vgprobe.analysis.wordseg
+    np.savez("segment_feats.npz", **feats)               # for the variance filter
+
 ``spf`` is the audio duration over the frame count, ``n_samples / sample_rate / T``; for a
 HuBERT-style frame rate it is close to, but not exactly, 0.02 (see :func:`seconds_per_frame`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -214,3 +223,29 @@ def kmeans_codebook(features: Any, n_clusters: int, *, seed: int = 0, n_init: in
         raise ConfigError(f"n_clusters={n_clusters}: expected 1 <= n_clusters <= {x.shape[0]} segments")
     km = KMeans(n_clusters=n_clusters, random_state=seed, n_init=n_init, max_iter=max_iter).fit(x)
     return km.cluster_centers_.astype(np.float32)
+
+
+def discover_units(utterances: Mapping[str, tuple[Any, Any, float]], *, q: float, pool: str = "max",
+                   centroids: Any = None, n_clusters: int | None = None, seed: int = 0
+                   ) -> tuple[dict[str, dict], dict[str, np.ndarray]]:
+    """Segment, pool and code every utterance of a corpus.
+
+    ``utterances``: ``{utt: (attn (heads, T), frame_feats (T, D), spf)}``. Codes are the nearest of
+    ``centroids`` (``(K, D)``), or of a :func:`kmeans_codebook` with ``n_clusters`` fitted (seeded)
+    on all pooled segment features. Returns the prediction entries ``{utt: {"spf", "segments",
+    "locations", "codes", "frames"}}`` (the layout :func:`vgprobe.analysis.wordseg.write_pred`
+    writes) and the pooled features ``{utt: (n_segments, D) float32}``.
+    """
+    if (centroids is None) == (n_clusters is None):
+        raise ConfigError("discover_units: give either centroids or n_clusters")
+    segs, feats = {}, {}
+    for utt, (attn, frame_feats, spf) in utterances.items():
+        segs[utt] = segment_cls_attention(attn, q, spf)
+        feats[utt] = pool_segments(frame_feats, attn, segs[utt].frames, pool)
+    if centroids is None:
+        centroids = kmeans_codebook(np.concatenate(list(feats.values()), axis=0), int(n_clusters), seed=seed)
+    preds = {}
+    for utt, seg in segs.items():
+        preds[utt] = {"spf": seg.spf, "segments": seg.seconds, "locations": seg.locations,
+                      "codes": nearest_centroid(feats[utt], centroids), "frames": seg.frames}
+    return preds, feats

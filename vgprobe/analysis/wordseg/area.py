@@ -35,8 +35,8 @@ are ``nan`` and listed in ``undefined``; the reference raises or warns there.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 
@@ -68,7 +68,7 @@ class AreaParts:
     utterance_coverage: list[float] = field(default_factory=list)
     utterances_without_scored_words: list[str] = field(default_factory=list)
 
-    def extend(self, other: "AreaParts") -> None:
+    def extend(self, other: AreaParts) -> None:
         for name in self.__dataclass_fields__:
             getattr(self, name).extend(getattr(other, name))
 

@@ -21,8 +21,8 @@ affected values are ``nan`` here and ``undefined`` names them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -65,7 +65,7 @@ class BoundaryCounts:
     n_gt: int = 0
     n_pred: int = 0
 
-    def __add__(self, other: "BoundaryCounts") -> "BoundaryCounts":
+    def __add__(self, other: BoundaryCounts) -> BoundaryCounts:
         return BoundaryCounts(self.matches + other.matches, self.n_gt + other.n_gt, self.n_pred + other.n_pred)
 
 

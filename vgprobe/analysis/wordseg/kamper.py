@@ -25,7 +25,7 @@ giving ``(0, f1), (f1, f2), ..., (f_last, reference end)``.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 

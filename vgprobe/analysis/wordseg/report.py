@@ -56,14 +56,14 @@ def format_report(report: dict) -> str:
     top_key = next(key for key in w if key.startswith("top") and key.endswith("_avg_f1_percent"))
     lines = [
         f"utterances scored: {report['utterances']['n_scored']}",
-        f"boundary (tolerance {b['tolerance']:g} s): precision {_n(b['precision'])}  recall {_n(b['recall'])}  "
-        f"F1 {_n(b['f1'])}  OS {_n(b['os'])}  R-value {_n(b['r_value'])}  "
-        f"({b['match_gt']} matches, {b['n_pred']} predicted, {b['n_gt']} gold)",
-        f"area: IoU {_n(a['iou'])}  IoT {_n(a['iot'])}  word coverage {_n(a['word_coverage'])}  "
-        f"A-score {_n(a['a_score'])}  ({a['n_uncovered_word_tokens']} of {a['n_scored_word_tokens']} "
-        f"word tokens uncovered)",
-        f"words: WD {w[wd_key]} of {w['n_word_types']} types  {top_key.split('_')[0]} average F1 "
-        f"{_n(w[top_key], '.2f')}%",
+        (f"boundary (tolerance {b['tolerance']:g} s): precision {_n(b['precision'])}  recall {_n(b['recall'])}  "
+         f"F1 {_n(b['f1'])}  OS {_n(b['os'])}  R-value {_n(b['r_value'])}  "
+         f"({b['match_gt']} matches, {b['n_pred']} predicted, {b['n_gt']} gold)"),
+        (f"area: IoU {_n(a['iou'])}  IoT {_n(a['iot'])}  word coverage {_n(a['word_coverage'])}  "
+         f"A-score {_n(a['a_score'])}  ({a['n_uncovered_word_tokens']} of {a['n_scored_word_tokens']} "
+         f"word tokens uncovered)"),
+        (f"words: WD {w[wd_key]} of {w['n_word_types']} types  {top_key.split('_')[0]} average F1 "
+         f"{_n(w[top_key], '.2f')}%"),
     ]
     for sel in [s for s in ("var_le_1", "all_codes") if f"purity_occ_{s}" in w]:
         lines.append(f"clusters ({sel}, {w[f'n_codes_{sel}']} codes): purity {_n(w[f'purity_occ_{sel}'])}  "

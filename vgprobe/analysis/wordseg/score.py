@@ -35,7 +35,8 @@ Every warning is also issued as a :class:`WordDiscoveryWarning`.
 from __future__ import annotations
 
 import warnings
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -44,8 +45,7 @@ from vgprobe.analysis.wordseg.area import STOP_WORDS, AreaParts, area_scores, to
 from vgprobe.analysis.wordseg.boundaries import BoundaryCounts, boundary_scores, utterance_counts
 from vgprobe.analysis.wordseg.kamper import frame_intervals, kamper_scores
 from vgprobe.analysis.wordseg.readers import parse_pred
-from vgprobe.analysis.wordseg.word_groups import (CodeWordTable, cluster_scores, code_variances, kept_codes,
-                                                  word_scores)
+from vgprobe.analysis.wordseg.word_groups import CodeWordTable, cluster_scores, code_variances, kept_codes, word_scores
 from vgprobe.errors import ConfigError, InputError
 
 
@@ -67,9 +67,9 @@ def _gold_words(gold: GoldAlignments | Mapping[str, Sequence[Any]]) -> dict[str,
 
 
 def _predictions(pred: Mapping[str, Any]) -> dict[str, UtterancePrediction]:
-    if all(isinstance(p, UtterancePrediction) for p in pred.values()):
-        return dict(pred)
-    return parse_pred({u: p for u, p in pred.items()})
+    entries = {u: p for u, p in pred.items() if not isinstance(p, UtterancePrediction)}
+    parsed = parse_pred(entries) if entries else {}
+    return {u: parsed.get(u, p) for u, p in pred.items()}
 
 
 def score_word_discovery(gold: GoldAlignments | Mapping[str, Sequence[Any]], pred: Mapping[str, Any], *,

@@ -29,8 +29,8 @@ import math
 import os
 import sys
 import tempfile
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 
 from vgprobe.analysis.wordseg.alignments import GoldAlignments, UtterancePrediction, Word
 from vgprobe.errors import ConfigError, InputError

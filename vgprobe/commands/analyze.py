@@ -8,7 +8,8 @@ from pathlib import Path
 
 from vgprobe.errors import ConfigError
 
-HELP = "Analysis reports: ABX/sSIMI layer sweeps of extracted features, Trm1 attention-head statistics."
+HELP = ("Analysis reports: ABX/sSIMI layer sweeps of extracted features, Trm1 attention-head statistics, "
+        "word-discovery metrics of segmentations.")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -27,9 +28,38 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     hd.add_argument("--max-files", type=int, default=50, help="first N files in sorted order (default 50)")
     hd.add_argument("--seed", type=int, default=0, help="seed of random:<recipe>")
     hd.add_argument("--out", type=Path, required=True, help="report folder (heads.csv, heads.png)")
+    ws = sub.add_parser("wordseg", help="word-discovery metrics of discovered segments against gold alignments",
+                        description="Boundary, area, word-group and frame-scorer metrics of the word-discovery "
+                                    "reference (VG-HuBERT); optionally ZeroSpeech term-discovery scores.")
+    ws.add_argument("--gold", type=Path, required=True,
+                    help="gold words: JSON {utt: [[onset, offset, word], ...]}, a TextGrid file or folder, "
+                         "or .wrd file(s)")
+    ws.add_argument("--pred", type=Path, required=True,
+                    help='predicted segments: JSON {utt: {"spf", "segments", "locations", "codes"}}')
+    ws.add_argument("--tolerance", type=float, default=0.02, help="boundary tolerance in seconds (default 0.02)")
+    ws.add_argument("--json", action="store_true",
+                    help='print the full report as JSON (non-finite numbers as "nan", "inf", "-inf")')
+    ws.add_argument("--details", action="store_true",
+                    help="include per-utterance boundaries and per-code/per-word details in the JSON")
+    ws.add_argument("--feats", type=Path, help="segment features .npz {utt: (n_segments, D)} for the variance filter")
+    ws.add_argument("--tier", default="words", help="TextGrid word tier (default words)")
+    ws.add_argument("--phone-tier", default="phones", help="TextGrid phone tier, for --tde (default phones)")
+    ws.add_argument("--gold-phones", type=Path, help=".phn file or folder of phone alignments, for --tde")
+    ws.add_argument("--stop-word", action="append", metavar="WORD",
+                    help="labels not scored as words (repeat; default <SPOKEN_NOISE> and <UNK>, as the reference; "
+                         "Montreal Forced Aligner writes <unk>)")
+    ws.add_argument("--allow-missing", action="store_true",
+                    help="score the utterances common to gold and prediction (default: an error if they differ)")
+    ws.add_argument("--tde", type=Path, metavar="DIR",
+                    help="also write the ZeroSpeech class and gold files into DIR and score them with "
+                         "zerospeech-tde (pip install 'vgprobe[tde]')")
+    ws.add_argument("--tde-units", choices=("phones", "words"), default="phones",
+                    help="units that transcribe segments for --tde (default phones)")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.analysis == "wordseg":
+        return _wordseg(args)
     return _sweep(args) if args.analysis == "sweep" else _heads(args)
 
 
@@ -72,4 +102,35 @@ def _heads(args: argparse.Namespace) -> int:
     print(df.groupby("layer_index")[["entropy", "distance", "cls", "local"]].mean().to_string(
         float_format=lambda v: f"{v:.3f}"))
     print(f"wrote {args.out}/heads.csv, heads.png ({len(sources)} files)", file=sys.stderr)
+    return 0
+
+
+def _wordseg(args: argparse.Namespace) -> int:
+    import json
+    import warnings
+
+    from vgprobe.analysis.wordseg import read_gold, read_pred, read_segment_features, score_word_discovery
+    from vgprobe.analysis.wordseg.area import STOP_WORDS
+    from vgprobe.analysis.wordseg.report import format_report, json_ready
+
+    gold = read_gold(args.gold, tier=args.tier, phone_tier=args.phone_tier, phones=args.gold_phones)
+    pred = read_pred(args.pred)
+    feats = read_segment_features(args.feats, pred) if args.feats else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the report carries them; printed once below
+        report = score_word_discovery(gold, pred, tolerance=args.tolerance, features=feats,
+                                      stop_words=tuple(args.stop_word) if args.stop_word else STOP_WORDS,
+                                      on_missing="intersect" if args.allow_missing else "error",
+                                      details=args.details)
+    if args.tde:
+        from vgprobe.analysis.wordseg.tde import tde_scores
+
+        scored = [u for u in gold.words if u in pred and gold.words[u]]
+        report["tde"] = tde_scores(gold, pred, args.tde, units=args.tde_units, utterances=scored)
+    for msg in report["warnings"]:
+        print(f"warning: {msg}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(json_ready(report), indent=1))
+    else:
+        print(format_report(report))
     return 0

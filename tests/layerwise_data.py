@@ -45,9 +45,10 @@ def one_hot_target() -> np.ndarray:
     return np.eye(len(index))[[index[p] for p in labels()["labels"]]]
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="module")
 def single_blas_thread():
-    """These problems are small; BLAS threads only add contention on a shared machine."""
+    """These problems are small; BLAS threads only add contention on a shared machine.
+    Module scope, so that it also covers the module-scoped fixtures that run the probes."""
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="blas"):

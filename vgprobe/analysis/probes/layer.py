@@ -7,7 +7,8 @@ alignments), the enabled probes give rows with the columns
 
 - ``pwcca`` / ``pwcca``: PWCCA between the tokens and their well-posed one-hot labels (the last
   class column dropped), speaker-grouped K-fold (:func:`~vgprobe.analysis.probes.protocol.grouped_cv_pwcca`);
-- ``kmeans_mi`` / ``normalised_mi``: MiniBatchKMeans fitted and scored on all tokens, MI / H(labels);
+- ``kmeans_mi`` / ``normalised_mi``: MiniBatchKMeans fitted and scored on all tokens (the
+  reference's train mode; ``n_folds`` 0), MI / H(labels);
 - ``linear`` / ``accuracy`` and ``f1_macro``: the speaker-held-out logistic-regression probe, with
   the majority-class value in ``baseline``.
 
@@ -45,8 +46,9 @@ COLUMNS: tuple[str, ...] = (
 class ProbeConfig:
     """Settings of :func:`probe_tokens` / :func:`probe_layer`.
 
-    ``blas_threads`` caps the BLAS threads while probing (None: leave as is); these problems are
-    small (tens to hundreds of dimensions) and one thread is usually fastest on a busy machine.
+    ``blas_threads`` caps the BLAS threads while probing (None: leave them as they are). The
+    matrices are small (at most a few thousand tokens by a few hundred dimensions), where extra
+    threads gain little and, on a machine busy with other work, cost up to tens of times the time.
     """
 
     probes: tuple[str, ...] = PROBES
@@ -58,7 +60,7 @@ class ProbeConfig:
     mi_max_iter: int = 500
     seed: int = 0
     linear_max_iter: int = 200
-    blas_threads: int | None = None
+    blas_threads: int | None = 1
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.probes) - set(PROBES))

@@ -3,7 +3,7 @@
 Each feature is standardised on the training folds (``StandardScaler``), then
 ``LogisticRegression(solver="lbfgs", C=1, max_iter=200)`` is fitted; scikit-learn's ``GroupKFold``
 holds out whole speakers, so the probe is scored on voices it never saw. Reported: accuracy and
-macro-F1 (mean over folds), and the same for a majority-class baseline (the most frequent
+macro-F1 (mean over folds; a class never predicted in a fold counts F1 0), and the same for a majority-class baseline (the most frequent
 training label, ``DummyClassifier``), so a score can be read against chance.
 
 Example::
@@ -59,6 +59,7 @@ def linear_probe(
     from sklearn.dummy import DummyClassifier
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import f1_score, make_scorer
     from sklearn.model_selection import GroupKFold, cross_validate
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -83,7 +84,8 @@ def linear_probe(
     if n_groups < 2:
         raise InputError(f"linear probe: {n_groups} group (speaker); expected at least 2 to hold speakers out")
     cv = GroupKFold(n_splits=min(n_splits, n_groups))
-    scoring = ("accuracy", "f1_macro")
+    # a class never predicted in a fold has F1 0 (sklearn's default too, stated to silence its warning)
+    scoring = {"accuracy": "accuracy", "f1_macro": make_scorer(f1_score, average="macro", zero_division=0.0)}
     probe = make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=max_iter))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

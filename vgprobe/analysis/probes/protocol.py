@@ -204,6 +204,13 @@ class ReferenceCCAProtocol:
                 f"PWCCA: {vx.shape[1]} training tokens for {vx.shape[0]} and {vy.shape[0]} dimensions; "
                 "CCA needs more tokens than dimensions in each view"
             )
+        k = min(vx.shape[0], vy.shape[0])
+        for split in (dev, test):
+            if len(self.splits[split]) < k:
+                raise InputError(
+                    f"PWCCA: split {split} has {len(self.splits[split])} tokens for {k} canonical directions; "
+                    "scoring needs at least as many tokens as directions"
+                )
         fits: dict[tuple[float, float], CCAFit] = {}
         train_scores: list[EpsilonScore] = []
         for pair in reference_epsilon_order(self._np):
@@ -275,12 +282,16 @@ def grouped_cv_pwcca(
     folds = GroupKFold(n_splits=min(n_splits, n_groups))
     scores, sizes = [], []
     for fit_rows, held_rows in folds.split(x, groups=group_arr):
-        for what, rows in (("training", fit_rows), ("held-out", held_rows)):
-            if not (x.shape[1] < len(rows) and y.shape[1] < len(rows)):
-                raise InputError(
-                    f"PWCCA: a {what} fold has {len(rows)} tokens for {x.shape[1]} and {y.shape[1]} dimensions; "
-                    "CCA needs more tokens than dimensions (use more tokens or fewer folds)"
-                )
+        if not (x.shape[1] < len(fit_rows) and y.shape[1] < len(fit_rows)):
+            raise InputError(
+                f"PWCCA: a training fold has {len(fit_rows)} tokens for {x.shape[1]} and {y.shape[1]} dimensions; "
+                "CCA needs more tokens than dimensions (use more tokens or fewer labels)"
+            )
+        if len(held_rows) < min(x.shape[1], y.shape[1]):
+            raise InputError(
+                f"PWCCA: a held-out fold has {len(held_rows)} tokens for {min(x.shape[1], y.shape[1])} canonical "
+                "directions; scoring needs at least as many tokens as directions (use fewer folds)"
+            )
         fit = fit_cca_views(x[fit_rows].T, y[fit_rows].T, epsilon_x=epsilon_x, epsilon_y=epsilon_y, signs=signs)
         s = score_pwcca_views(fit, x[held_rows].T, y[held_rows].T, both_sides=mean_score)
         scores.append(s.mean_score if mean_score else s.score)

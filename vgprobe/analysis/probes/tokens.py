@@ -26,14 +26,16 @@ import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Collection, Iterable, Mapping
+from typing import TYPE_CHECKING, Callable, Collection, Iterable, Mapping
 
 import numpy as np
 
 from vgprobe.errors import InputError
-from vgprobe.zerospeech.abx.slicing import Slicing, exact_bounds, frame_shift_fraction, librilight_bounds
 from vgprobe.zerospeech.features import index_feature_files, read_features
 from vgprobe.zerospeech.items import ItemTable, read_item_file
+
+if TYPE_CHECKING:
+    from vgprobe.zerospeech.abx.slicing import Slicing
 
 STOP_WORDS: tuple[str, ...] = ("<SPOKEN_NOISE>", "<UNK>")
 
@@ -107,6 +109,9 @@ def _pool_spans(
     features_dir: Path, spans: list[_Span], source: str, *, frame_shift: float, slicing: Slicing,
     ext: str | None, ignore_missing: bool,
 ) -> TokenTable:
+    # imported here: the abx package pulls in numba, which token tables do not need
+    from vgprobe.zerospeech.abx.slicing import exact_bounds, frame_shift_fraction, librilight_bounds
+
     if slicing not in ("librilight", "exact"):
         raise InputError(f"unknown slicing {slicing!r}; expected 'librilight' or 'exact'")
     if not frame_shift > 0:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -13,22 +13,22 @@ DATA = Path(__file__).parent / "data" / "analysis_reference" / "layerwise"
 STORED_LAYERS: tuple[int, ...] = (0, 2, 3)  # the layers whose features are stored (all six have numbers)
 
 
-@lru_cache(maxsize=None)
+@cache
 def expected() -> dict:
     return json.loads((DATA / "expected.json").read_text())
 
 
-@lru_cache(maxsize=None)
+@cache
 def labels() -> dict:
     return json.loads((DATA / "labels.json").read_text())
 
 
-@lru_cache(maxsize=None)
+@cache
 def phones() -> list[str]:
     return json.loads((DATA / "phones.json").read_text())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _features() -> dict[str, np.ndarray]:
     with np.load(DATA / "features.npz") as f:
         return {k: f[k] for k in f.files}

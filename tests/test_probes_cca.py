@@ -13,8 +13,8 @@ import warnings
 
 import numpy as np
 import pytest
-
 from layerwise_data import STORED_LAYERS, expected, labels, layer, one_hot_target, single_blas_thread  # noqa: F401
+
 from vgprobe.analysis.probes import one_hot, pwcca, pwcca_intra
 from vgprobe.analysis.probes.cca import fit_cca
 from vgprobe.errors import InputError

@@ -133,3 +133,24 @@ def test_missing_frame_shift_and_item_files_are_clear_errors(dataset, tmp_path):
         probe_layer(layer, root, targets=("syllable",), config=CONFIG)
     with pytest.raises(ConfigError, match="unknown probes"):
         ProbeConfig(probes=("svm",))
+
+
+def test_word_alignments_replace_the_semantic_tokens(dataset, tmp_path):
+    # Alignments whose "words" are exactly the phone spans of dev-clean give the phone scores.
+    import json
+
+    from vgprobe.zerospeech.items import read_item_file
+
+    root, layer = dataset
+    items = read_item_file(root / "phonetic" / "dev-clean" / "dev-clean.phoneme.item")
+    words: dict[str, list] = {}
+    for f, on, off, ph in zip(items.file, items.onset, items.offset, items.phone):
+        words.setdefault(f, []).append([float(on), float(off), ph.lower()])
+    path = tmp_path / "words.json"
+    path.write_text(json.dumps(words))
+    config = ProbeConfig(probes=("pwcca", "linear"))
+    df = probe_layer(layer, root, word_alignments={"dev-clean": path}, config=config)
+    phone = df[(df["target"] == "phone") & (df["subset"] == "dev-clean")].set_index("metric")
+    word = df[df["target"] == "word"].set_index("metric")
+    assert list(word.index) == ["pwcca", "accuracy", "f1_macro"] and set(word["subset"]) == {"dev-clean"}
+    np.testing.assert_allclose(word["score"], phone.loc[word.index, "score"], atol=1e-12)

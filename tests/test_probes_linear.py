@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from layerwise_data import STORED_LAYERS, labels, layer, single_blas_thread  # noqa: F401
+
 from vgprobe.analysis.probes import linear_probe
 from vgprobe.errors import ConfigError, InputError
 

@@ -15,13 +15,13 @@ import random
 import numpy as np
 import pytest
 import sklearn
-
 from layerwise_data import DATA, STORED_LAYERS, expected, labels, layer, single_blas_thread  # noqa: F401
+
 from vgprobe.analysis.probes import cluster_mi, kmeans_clusters, kmeans_mi
 from vgprobe.errors import ConfigError, InputError
 
 MI = expected()["mi"]["sklearn_1.8.0"]
-PARAMS = dict(n_clusters=50, batch_size=1500, max_iter=500)
+PARAMS = {"n_clusters": 50, "batch_size": 1500, "max_iter": 500}
 
 
 def split(name: str) -> tuple[np.ndarray, np.ndarray]:

@@ -16,8 +16,8 @@ import random
 
 import numpy as np
 import pytest
-
 from layerwise_data import STORED_LAYERS, expected, labels, layer, one_hot_target, single_blas_thread  # noqa: F401
+
 from vgprobe.analysis.probes import ReferenceCCAProtocol, grouped_cv_pwcca, pwcca, reference_splits
 from vgprobe.analysis.probes.protocol import reference_epsilon_order
 from vgprobe.errors import ConfigError, InputError

@@ -49,8 +49,9 @@ Example::
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Literal
 
 import numpy as np
 
@@ -193,10 +194,9 @@ def fit_cca_views(
     Raises ``numpy.linalg.LinAlgError`` when an SVD does not converge (the reference's
     cross-validation catches exactly that and tries the next ε pair).
     """
-    nx, ny = view_x.shape[0], view_y.shape[0]
+    nx = view_x.shape[0]
     cov = np.cov(view_x, view_y)
-    s_xx, s_xy = cov[:nx, :nx], cov[:nx, nx:]
-    s_yy = cov[nx:, nx:]
+    s_xx, s_xy, s_yy = cov[:nx, :nx], cov[:nx, nx:], cov[nx:, nx:]
     xmax = np.max(np.abs(s_xx))
     ymax = np.max(np.abs(s_yy))
     for name, top in (("x", xmax), ("y", ymax)):

@@ -20,10 +20,10 @@ left). Example::
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Collection, Mapping
 
 import numpy as np
 import pandas as pd

@@ -41,8 +41,8 @@ only selects noise, and (c) it has no random draws at all.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 

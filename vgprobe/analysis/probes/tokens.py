@@ -24,9 +24,10 @@ from __future__ import annotations
 import json
 import math
 import warnings
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Collection, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 

@@ -65,7 +65,8 @@ def test_dev_test_pairs_and_epsilon_orders_equal_the_reference_on_every_layer(bl
         stored = {(t["dev_split"], t["test_split"]): t for t in exp["trials"]}
         for trial in result.trials:
             tried = [[s.epsilon_x, s.epsilon_y] for s in trial.train_scores]
-            want = [[s["epsilon_x"], s["epsilon_y"]] for s in stored[(trial.dev_split, trial.test_split)]["train_scores"]]
+            ref = stored[(trial.dev_split, trial.test_split)]
+            want = [[s["epsilon_x"], s["epsilon_y"]] for s in ref["train_scores"]]
             assert tried == want
 
 
@@ -101,7 +102,9 @@ def test_float32_and_float64_runs_agree_to_1e8():
     _, r32 = run_block("cca_protocol_onehot_drop_last_column_float32")
     proto = ReferenceCCAProtocol(seed=1234)
     y = one_hot_target()[:, :-1]
-    r64 = [proto.score(layer(k if k in STORED_LAYERS else 0, np.float64), y, labels=labels()["labels"]) for k in range(4)]
+    r64 = [
+        proto.score(layer(k if k in STORED_LAYERS else 0, np.float64), y, labels=labels()["labels"]) for k in range(4)
+    ]
     for k in (0, 2, 3):
         assert r64[k].score == pytest.approx(r32[k].score, abs=1e-8)
 

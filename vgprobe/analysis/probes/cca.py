@@ -12,12 +12,13 @@ keeps it float32 (its means and centred copies), so float32 features give the fl
 
 Fitting (:func:`fit_cca`), on one set of rows:
 
-1. ``np.cov`` of both views; Σxx is divided by max|Σxx|, Σyy by max|Σyy|, Σxy by the root of both;
+1. ``np.cov`` of both views; Σxx is divided by max|Σxx|, Σyy by max|Σyy|, and Σxy by the square
+   root of their product;
 2. dimensions whose scaled variance is below ε are dropped; ``ε·I`` is added;
 3. ``M = Σxx^-1/2 Σxy Σyy^-1/2`` (``^-1/2``: the eigh square root of ``pinv``), ``M = U S Vᵀ``;
 4. projections ``Uᵀ Σxx^-1/2`` and ``Vᵀ Σyy^-1/2``; ``S`` are the canonical correlations.
 
-Scoring (:func:`score_pwcca`), on any set of rows, centred with **that set's** means:
+Scoring (:func:`score_pwcca_views`), on any set of rows, centred with **that set's** means:
 canonical variates ``P = proj[:k] (X − μ)`` with ``k = min(valid dims)``, per-direction correlations
 ``ρ_i``, weights ``α_i ∝ Σ_j |⟨Q_i, x_j⟩|`` where ``Q = QR(P + μ[:k])`` and ``x_j`` are the first
 ``k`` raw (uncentred) dimensions; PWCCA = ``Σ α_i ρ_i``. The reported score uses the weights of the

@@ -3,8 +3,9 @@
 Each feature is standardised on the training folds (``StandardScaler``), then
 ``LogisticRegression(solver="lbfgs", C=1, max_iter=200)`` is fitted; scikit-learn's ``GroupKFold``
 holds out whole speakers, so the probe is scored on voices it never saw. Reported: accuracy and
-macro-F1 (mean over folds; a class never predicted in a fold counts F1 0), and the same for a majority-class baseline (the most frequent
-training label, ``DummyClassifier``), so a score can be read against chance.
+macro-F1 (means over folds; a class never predicted in a fold counts F1 0), and the same for a
+majority-class baseline (the most frequent training label, ``DummyClassifier``), so that a score
+can be read against chance.
 
 Example::
 

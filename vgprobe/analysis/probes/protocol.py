@@ -27,9 +27,9 @@ the 3 test scores in the iteration order of a Python ``set`` of strings (which d
 ``PYTHONHASHSEED``); this average is taken in training order, which can differ in the last bit.
 
 Faithful quirks kept: labels need not be balanced, tokens of one speaker land in train, dev and test
-alike, and with the tiny ε grid the dev "selection" mostly picks rounding noise. Quirk fixed: a
-label with fewer than 10 tokens makes the authors' code fail (``KeyError``); here it just spreads
-its leftovers like any other.
+alike, and with the tiny ε grid the dev "selection" mostly picks rounding noise. Quirk fixed: when the
+first label has fewer than 10 tokens the authors' code fails (``KeyError``: a split it places a
+leftover in does not exist yet); here all splits exist from the start.
 
 **The default, :func:`grouped_cv_pwcca`**: scikit-learn's ``GroupKFold`` by speaker, one fixed ε
 pair, fit on K−1 folds and score the held-out fold, mean over folds. It is preferred for new

@@ -291,7 +291,9 @@ def semantic_word_tokens(
             if dim is None:
                 dim, dim_file = frames.shape[1], paths[t.filename]
             elif frames.shape[1] != dim:
-                raise InputError(f"{paths[t.filename]}: features have dimension {frames.shape[1]}, but {dim_file} has {dim}")
+                raise InputError(
+                    f"{paths[t.filename]}: features have dimension {frames.shape[1]}, but {dim_file} has {dim}"
+                )
             vectors.append(frames.astype(np.float64).mean(axis=0))
             kept.append(t)
     if not kept:

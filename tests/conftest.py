@@ -7,19 +7,16 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 REPO = Path(__file__).resolve().parents[1]
-# shared/ lies beside the checkout (DESIGN.md); VGPROBE_SHARED overrides.
-SHARED = Path(os.environ.get("VGPROBE_SHARED", REPO.parent / "shared"))
-FIXTURE = SHARED / "fixtures" / "fastvgs_reference"
+# The FaST-VGS parity fixture: inputs and outputs of the authors' code (tests/data/fastvgs_reference/README.md).
+FIXTURE = REPO / "tests" / "data" / "fastvgs_reference"
 
 
 @pytest.fixture(scope="session")
 def fastvgs_fixture_dir() -> Path:
-    """The authors' parity fixture. Missing: a failure in CI, a visible skip elsewhere."""
-    if not (FIXTURE / "expected.npz").is_file():
-        msg = f"FaST-VGS parity fixture not found at {FIXTURE} (set VGPROBE_SHARED)"
-        if os.environ.get("CI"):
-            pytest.fail(msg)
-        pytest.skip(msg)
+    """The authors' parity fixture; it is part of the repository, so a missing file is a failure."""
+    missing = [n for n in ("args.pkl", "expected.npz", "inputs.npz", "keys.tsv") if not (FIXTURE / n).is_file()]
+    if missing:
+        pytest.fail(f"FaST-VGS parity fixture incomplete at {FIXTURE}: missing {missing}")
     return FIXTURE
 
 

@@ -4,7 +4,7 @@ YAML 1.1 (PyYAML) reads ``5e-4`` as the *string* "5e-4" and ``1`` as an int; a c
 into arithmetic. :func:`typed_fields` converts what is unambiguous (an int or a numeric string for a float
 field, a float with an integral value for an int field) and refuses everything else, naming the setting::
 
-    typed_fields(TrainConfig, {"lr": "5e-4", "batch_size": 16}, source="model/tiny.yaml train block")
+    typed_fields(TrainConfig, {"lr": "5e-4", "batch_size": 16}, source="tiny.yaml train block")
     # -> {"lr": 0.0005, "batch_size": 16}
 """
 

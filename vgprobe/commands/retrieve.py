@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from vgprobe.errors import ConfigError
@@ -12,15 +13,20 @@ HELP = "Retrieval recall@1/5/10 (both directions) and time per query of a FaST-V
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--checkpoint", required=True, type=Path, help="vgprobe or authors' checkpoint folder")
+    parser.add_argument("--checkpoint", required=True,
+                        help="vgprobe or authors' checkpoint folder, or random:<recipe> (seeded random init, --seed)")
     parser.add_argument("--data", required=True, type=Path, help="corpus root (the authors' data_root)")
     parser.add_argument("--split", default="test", help="manifest split (default: test)")
-    parser.add_argument("--dataset", default="spokencoco", choices=("spokencoco", "flickr8k", "places"))
+    parser.add_argument("--dataset", choices=("spokencoco", "flickr8k", "places"),
+                        help="corpus layout (default: the checkpoint's training data, else spokencoco)")
     parser.add_argument("--audio-root", type=Path, help="folder the manifests' wav paths are relative to, when the audio "
                         "is not under --data (Places: the authors' raw_audio_base_path)")
     parser.add_argument("--mode", default="coarse,ctf", help="comma-separated: coarse, fine, ctf (default coarse,ctf)")
-    parser.add_argument("--kc", type=int, default=100, help="coarse candidates re-ranked by ctf (default 100)")
-    parser.add_argument("--seconds", type=float, default=10.0, help="audio cut/padded to this length (default 10)")
+    parser.add_argument("--kc", type=int, help="coarse candidates re-ranked by ctf (default: the checkpoint's "
+                        "recorded validation setting, else 100)")
+    parser.add_argument("--seconds", type=float, help="audio cut/padded to this length (default: the checkpoint's "
+                        "recorded validation setting, else 10)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of random:<recipe> (default 0)")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--drop-missing", action="store_true", help="skip captions whose wav or features are missing")
     parser.add_argument("--device", default="cpu")
@@ -29,17 +35,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import vgprobe.fastvgs as fv
-    from vgprobe.train.evaluate import evaluate_retrieval
+    from vgprobe.train.evaluate import evaluate_retrieval, recorded_eval_settings
     from vgprobe.fastvgs.retrieval import MODES
 
     modes = tuple(m.strip() for m in args.mode.split(",") if m.strip())
     bad = [m for m in modes if m not in MODES]
     if bad or not modes:
         raise ConfigError(f"--mode {args.mode!r}: choose a comma-separated subset of {','.join(MODES)}")
-    model = fv.load(args.checkpoint, map_location=args.device)
-    res = evaluate_retrieval(model, args.data, args.split, modes=modes, kc=args.kc, dataset=args.dataset,
-                             seconds=args.seconds, batch_size=args.batch_size, drop_missing=args.drop_missing,
-                             device=args.device, audio_root=args.audio_root)
+    if args.checkpoint.startswith("random:"):
+        import torch
+
+        torch.manual_seed(args.seed)
+        model = fv.FaSTVGS(fv.preset(args.checkpoint.removeprefix("random:"))).eval().to(args.device)
+        recorded, source = recorded_eval_settings(args.checkpoint)
+    else:
+        model = fv.load(args.checkpoint, map_location=args.device)
+        recorded, source = recorded_eval_settings(args.checkpoint)
+    chosen = {"seconds": args.seconds, "kc": args.kc, "dataset": args.dataset}
+    settings = {k: recorded[k] if v is None else v for k, v in chosen.items()}
+    defaulted = [k for k, v in chosen.items() if v is None]
+    if defaulted:
+        print(f"{', '.join(f'{k}={settings[k]}' for k in defaulted)} from {source}", file=sys.stderr)
+    res = evaluate_retrieval(model, args.data, args.split, modes=modes, kc=settings["kc"],
+                             dataset=settings["dataset"], seconds=settings["seconds"], batch_size=args.batch_size,
+                             drop_missing=args.drop_missing, device=args.device, audio_root=args.audio_root)
     if args.json:
         print(json.dumps(res, indent=2, sort_keys=True))
         return 0

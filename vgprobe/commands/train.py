@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-HELP = "Train FaST-VGS on an image-caption corpus (SpokenCOCO / Flickr8k layout) from a recipe in model/."
+HELP = "Train FaST-VGS on an image-caption corpus (SpokenCOCO / Flickr8k layout) from a named recipe (tiny, fastvgs-coco, ...) or a YAML file."
 
 # flags that override the recipe's train block (None = keep the recipe's value)
 OVERRIDES = (

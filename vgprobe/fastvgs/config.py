@@ -1,9 +1,10 @@
-"""FaST-VGS configuration: a frozen dataclass, built from named recipes in ``model/``.
+"""FaST-VGS configuration: a frozen dataclass, built from named recipes shipped with the package.
 
 A recipe YAML holds two blocks: ``model`` (this dataclass) and ``train`` (training
 hyper-parameters, read by :mod:`vgprobe.train.config`). Presets are the recipe files
-``model/<name>.yaml`` of the repository (``fastvgs-coco``, ``fastvgs-places``,
-``fastvgs-flickr8k``, ``tiny``); any path to such a file works too.
+``vgprobe/fastvgs/recipes/<name>.yaml`` (``fastvgs-coco``, ``fastvgs-places``, ``fastvgs-flickr8k``,
+``tiny``), installed with the package; any path to such a file works too. The repository's
+``model/README.md`` is the model card.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import yaml
 from vgprobe.config_types import typed_fields
 from vgprobe.errors import ConfigError
 
-RECIPE_DIR = Path(__file__).resolve().parents[2] / "model"
+RECIPE_DIR = Path(__file__).resolve().parent / "recipes"
 WAV2VEC2_BASE_CONV: tuple[tuple[int, int, int], ...] = ((512, 10, 5),) + ((512, 3, 2),) * 4 + ((512, 2, 2),) * 2
 
 
@@ -110,7 +111,7 @@ class FaSTVGSConfig:
 
 
 def recipe_path(name_or_path: str | Path) -> Path:
-    """``"tiny"`` -> ``model/tiny.yaml``; an existing path is returned as it is."""
+    """``"tiny"`` -> ``<package>/fastvgs/recipes/tiny.yaml``; an existing path is returned as it is."""
     p = Path(name_or_path)
     if p.suffix in (".yaml", ".yml") and p.is_file():
         return p

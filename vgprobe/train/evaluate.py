@@ -100,3 +100,41 @@ def evaluate_retrieval(
                          pairs_per_chunk=pairs_per_chunk, device=device)
     out["dropped"] = len(s.dropped)
     return out
+
+
+AUTHORS_EVAL = {"seconds": 10.0, "kc": 100, "dataset": "spokencoco"}  # the authors' SpokenCOCO evaluation
+
+
+def recorded_eval_settings(checkpoint: str | Path) -> tuple[dict, str]:
+    """The evaluation settings a checkpoint was validated with, and where they came from.
+
+    A vgprobe run records its recipe in ``config.json`` (``run.train.eval_audio_seconds``, ``run.train.topk``,
+    ``run.data.dataset``); an authors' folder has ``val_audio_feat_len`` in ``args.pkl``. Anything else gets the
+    authors' SpokenCOCO evaluation (10 s of audio, K_c = 100). Returns ``({"seconds", "kc", "dataset"}, source)``.
+    """
+    import json
+
+    from vgprobe.fastvgs.checkpoint import CONFIG_NAME, checkpoint_kind
+
+    folder = Path(checkpoint)
+    settings = dict(AUTHORS_EVAL)
+    if not folder.is_dir():
+        return settings, "the authors' evaluation defaults"
+    kind = checkpoint_kind(folder)
+    if kind == "vgprobe":
+        run = json.loads((folder / CONFIG_NAME).read_text(encoding="utf-8")).get("run")
+        if run:
+            train = run.get("train", {})
+            settings.update(seconds=float(train.get("eval_audio_seconds", settings["seconds"])),
+                            kc=int(train.get("topk", settings["kc"])),
+                            dataset=run.get("data", {}).get("dataset", settings["dataset"]))
+            return settings, f"{folder / CONFIG_NAME} (the run's recipe)"
+    elif kind == "authors":
+        from vgprobe.fastvgs.safe_pickle import load_args_pickle
+
+        args = vars(load_args_pickle(folder / "args.pkl"))
+        if args.get("val_audio_feat_len"):
+            settings["seconds"] = float(args["val_audio_feat_len"])
+            return settings, f"{folder / 'args.pkl'} (val_audio_feat_len)"
+    return settings, "the authors' evaluation defaults"
+

@@ -1,9 +1,19 @@
-"""The parity fixture (``shared/fixtures/fastvgs_reference``) as a released-style checkpoint folder.
+"""The FaST-VGS parity fixture's synthetic weights, written as an authors'-format release folder.
 
-The fixture ships a deterministic weight recipe (its README) instead of weights. This module
-rebuilds every tensor from ``keys.tsv`` and writes ``best_bundle.pth`` (``torch.save`` of the
-authors' bundle dict, numpy ``indices`` included) next to the fixture's ``args.pkl``, so the
-folder goes through exactly the same loader as a real release.
+``tests/data/fastvgs_reference`` ships no weights: its ``expected.npz`` was computed by the authors'
+code on tensors drawn from a deterministic recipe. This module rebuilds every tensor listed in
+``keys.tsv`` with that recipe (:func:`recipe_tensor`: a crc32-seeded normal draw per full key, then
+the first matching rule R1..R10, in float64, cast to float32) and writes ``best_bundle.pth`` (a
+``torch.save`` of the authors' bundle dict, numpy ``indices`` included) next to a copy of the
+fixture's ``args.pkl``, so the weights go through exactly the loader a real release goes through.
+The rules, and the order of operations that keeps them bit-exact, are in
+``tests/data/fastvgs_reference/README.md``.
+
+Example::
+
+    folder = build_authors_folder(fixture_dir, tmp_path / "fast-vgs-coco")
+    model = vgprobe.fastvgs.load(folder)        # the authors' model with the fixture's weights
+    recipe_tensor(0, "dual_encoder.conv2.bn1.running_var", (128,)).dtype   # float32
 """
 
 from __future__ import annotations

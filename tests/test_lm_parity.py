@@ -78,9 +78,18 @@ def test_syntactic_scores_equal_the_official_scorer(tmp_path, name, kind):
         assert same(pair.score, score)
 
 
-def test_the_pinned_sets_exercise_ties_infinities_and_every_band():
-    lexical = PINS["lexical/L1/ties"]
-    assert any(0 < s < 1 and s * 4 % 1 == 0 for *_, s in lexical["by_pair"])  # ties score 0.5 somewhere
-    assert all(n > 0 for _, n, _, _ in lexical["by_frequency"])
+def test_the_pinned_sets_exercise_ties_infinities_and_every_band(tmp_path):
+    from vgprobe.zerospeech.lm.gold import read_lexical_gold
+    from vgprobe.zerospeech.lm.score_file import read_scores
+
+    gold, ties = files(tmp_path, write_lexical_gold, PINS["sets"]["lexical"]["L1"], "ties")
+    _, inf = files(tmp_path, write_lexical_gold, PINS["sets"]["lexical"]["L1"], "inf")
+    tokens, tie_scores = read_lexical_gold(gold), read_scores(ties)
+    by_key = {}
+    for t in tokens:
+        by_key.setdefault((t.id, t.voice), {})[t.correct] = tie_scores[t.filename][0]
+    assert sum(v[True] == v[False] for v in by_key.values()) >= 5  # word and non-word tied: 0.5
+    assert any(s == -math.inf for s, _ in read_scores(inf).values())
+    assert all(n > 0 for _, n, _, _ in PINS["lexical/L1/ties"]["by_frequency"])
     assert {row[2] for row in PINS["lexical/L1/continuous"]["by_pair"]} >= {0, 1, 4, 5, 19, 20, 99, 100}
     assert PINS["sets"]["syntactic"]["S2"]["order"] == "blocked"

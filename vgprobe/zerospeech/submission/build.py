@@ -18,8 +18,9 @@ What each writes (``<split>`` is ``dev`` or ``test``)::
 
 Feature files are what the toolkit's validators require: one per audio file of the
 dataset subset (the stems of its ``.wav`` files), 2-D, float64 in ``.npy`` (values exactly
-those extracted: float32 -> float64 is exact), or ``.txt`` (float32 values with 9
-significant digits, float64 with 17: both read back exactly) declared in ``params.yaml``.
+those extracted: float32 -> float64 is exact), or ``.txt`` declared in ``params.yaml``
+(17 significant digits, so that numpy's float64 reader, the toolkit's, gets back exactly
+those float64 values; 9 digits would identify a float32 value only when read as float32).
 A ``.txt`` file needs at least two frames (numpy reads a one-line text file as a 1-D
 array, which the toolkit refuses); a file without frames is refused in both formats, and
 every file of a subset must have the same feature dimension. Score files are checked
@@ -202,8 +203,7 @@ def _copy_features(source: Path, wav_dir: Path, target: Path, *, fmt: Format) ->
             if arr.shape[0] < 2:
                 raise InputError(f"{path}: {arr.shape[0]} frame; a one-line .txt file reads back as a 1-D array, "
                                  "which the toolkit refuses; use the npy format")
-            digits = "%.9g" if arr.dtype == np.float32 else "%.17g"
-            np.savetxt(target / f"{stem}.txt", arr, fmt=digits)
+            np.savetxt(target / f"{stem}.txt", np.asarray(arr, dtype=np.float64), fmt="%.17g")
 
 
 def _link_tree(source: Path, target: Path) -> None:

@@ -51,7 +51,7 @@ def test_the_submission_form_reads_task_split_txt(files, task, capsys):
 
 
 def test_tables_print_accuracies_in_percent_and_flag_the_extra_rows(files, capsys):
-    root, out = files
+    _, out = files
     assert main(["lexical", "--gold", str(out["lexical"][0]), "--scores", str(out["lexical"][1])]) == 0
     text = capsys.readouterr().out
     assert "accuracy %" in text and "[5, 20)" in text and "official labels" in text

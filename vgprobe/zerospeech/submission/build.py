@@ -17,8 +17,8 @@ What each writes (``<split>`` is ``dev`` or ``test``)::
                                                                   hard links to the same files)
 
 Feature files are what the toolkit's validators require: one per audio file of the
-dataset subset (the stems of its ``.wav`` files), 2-D, float64 in ``.npy`` (values exactly
-those extracted: float32 -> float64 is exact), or ``.txt`` declared in ``params.yaml``
+dataset subset (the stems of its ``.wav`` or ``.flac`` files), 2-D, float64 in ``.npy``
+(values exactly those extracted: float32 -> float64 is exact), or ``.txt`` declared in ``params.yaml``
 (17 significant digits, so that numpy's float64 reader, the toolkit's, gets back exactly
 those float64 values; 9 digits would identify a float32 value only when read as float32).
 A ``.txt`` file needs at least two frames (numpy reads a one-line text file as a 1-D
@@ -62,6 +62,7 @@ from vgprobe.zerospeech.submission.meta import (
 )
 
 Format = Literal["npy", "txt"]
+AUDIO_SUFFIXES: tuple[str, ...] = (".wav", ".flac")
 
 
 def build_slm21_submission(
@@ -171,12 +172,12 @@ def _atomic_folder(out: Path, *, overwrite: bool) -> Iterator[Path]:
 
 
 def _copy_features(source: Path, wav_dir: Path, target: Path, *, fmt: Format) -> None:
-    """One 2-D float64 ``.npy`` (or exact ``.txt``) per ``.wav`` of ``wav_dir``, read from ``source``."""
+    """One 2-D float64 ``.npy`` (or exact ``.txt``) per audio file of ``wav_dir``, read from ``source``."""
     if not wav_dir.is_dir():
         raise InputError(f"{wav_dir}: dataset subset folder not found")
-    stems = sorted(p.stem for p in wav_dir.glob("*.wav"))
+    stems = sorted(p.stem for p in wav_dir.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES)
     if not stems:
-        raise InputError(f"{wav_dir}: no .wav files")
+        raise InputError(f"{wav_dir}: no audio files ({', '.join(AUDIO_SUFFIXES)})")
     if not source.is_dir():
         raise InputError(f"{source}: subset folder missing from the layer folder; expected features for the "
                          f"{len(stems)} files of {wav_dir}")

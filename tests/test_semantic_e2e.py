@@ -1,6 +1,6 @@
 """End to end on the espeak-synthesised ZR2021 set (``vgprobe synth zr2021``): log-spectrum features of
 every semantic wav, scored through the CLI's submission and explicit forms, equal a direct loop
-transcription of DESIGN.md §7."""
+transcription of the sSIMI definition (the docstring of ``vgprobe.zerospeech.semantic``)."""
 
 import csv
 import json
@@ -36,7 +36,7 @@ def sets(tmp_path_factory):
 
 
 def loop_transcription(root, sub, pool, metric):
-    """DESIGN.md §7, one pair at a time."""
+    """The sSIMI definition, one pair at a time: pool, cdist per token pair, spearman per dataset."""
     gold = list(csv.DictReader(open(root / "semantic" / "dev" / "gold.csv")))
     pairs = list(csv.DictReader(open(root / "semantic" / "dev" / "pairs.csv")))
     reduce = {"max": lambda x: x.max(0), "mean": lambda x: x.mean(0), "lastlast": lambda x: x[-2]}[pool]

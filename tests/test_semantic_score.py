@@ -123,11 +123,12 @@ def test_a_dataset_with_neither_human_column_filled(data):
 
 
 def test_frame_and_json_views():
-    results = [SemanticResult("synthetic", "x", 12.5, 3), SemanticResult("synthetic", "mean", math.nan, 3)]
+    results = [SemanticResult("synthetic", "x", 12.5, 3, 2.0, 20.0), SemanticResult("synthetic", "mean", math.nan, 3)]
     frame = results_to_frame(results)
-    assert list(frame.columns) == ["type", "dataset", "correlation", "n_pairs"]
+    assert list(frame.columns) == ["type", "dataset", "correlation", "ci_low", "ci_high", "n_pairs"]
     assert frame["n_pairs"].tolist() == [3, 3]
+    assert frame["ci_low"].tolist()[0] == 2.0 and math.isnan(frame["ci_low"].tolist()[1])
     assert json.loads(results_to_json(results)) == [
-        {"type": "synthetic", "dataset": "x", "correlation": 12.5, "n_pairs": 3},
-        {"type": "synthetic", "dataset": "mean", "correlation": None, "n_pairs": 3},
+        {"type": "synthetic", "dataset": "x", "correlation": 12.5, "ci_low": 2.0, "ci_high": 20.0, "n_pairs": 3},
+        {"type": "synthetic", "dataset": "mean", "correlation": None, "ci_low": None, "ci_high": None, "n_pairs": 3},
     ]

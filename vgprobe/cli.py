@@ -21,6 +21,9 @@ COMMANDS: tuple[str, ...] = (
     "extract",
     "abx",
     "semantic",
+    "lexical",
+    "syntactic",
+    "submission",
     "train",
     "retrieve",
     "analyze",
@@ -35,7 +38,7 @@ def _command_module(name: str):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vgprobe",
-        description="Probe visually grounded speech models on ZeroSpeech 2021 (ABX, sSIMI).",
+        description="Probe visually grounded speech models on ZeroSpeech 2021 (ABX, sSIMI, sWUGGY, sBLIMP).",
     )
     parser.add_argument("--version", action="version", version=f"vgprobe {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -39,6 +39,7 @@ import numpy as np
 
 from vgprobe.errors import ConfigError
 from vgprobe.synth import vocabulary
+from vgprobe.synth.lm_sets import write_lm_sets
 from vgprobe.synth.output import atomic_dataset
 from vgprobe.synth.speakers import Speaker, pick_speakers
 from vgprobe.synth.worker import SAMPLE_RATE, Job, Utterance, synthesize_all
@@ -181,6 +182,7 @@ def build_zr2021(
             utts[n_phonetic + n_synthetic :],
         )
         _write_semantic_csvs(tmp / "semantic" / "dev", rng, gold, pairs_per_dataset)
+        write_lm_sets(tmp, spoken=[j.text for j in jobs[:n_phonetic]], speakers=sem_speakers, seed=seed, processes=processes)
     return Path(out)
 
 

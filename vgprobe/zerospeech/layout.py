@@ -1,4 +1,19 @@
-"""Where things live in a ZeroSpeech 2021 dataset and in a submission folder (DESIGN.md §5)."""
+"""Where things live in a ZeroSpeech 2021 dataset and in a submission folder.
+
+Dataset root (the official layout; vgprobe's synthetic sets write the same)::
+
+    phonetic/<dev|test>-<clean|other>/*.wav, <subset>.item
+    semantic/<split>/{synthetic,librispeech}/*.wav, gold.csv, pairs.csv
+    lexical/<split>/*.wav, gold.csv
+    syntactic/<split>/*.wav, gold.csv
+
+Submission folder (the ZR2021 one, which ``zerospeech-benchmarks`` reads for sLM21)::
+
+    meta.yaml  params.yaml
+    phonetic/<subset>/<stem>.<ext>           (abxLS submissions hold <subset>/ at the root too)
+    semantic/<split>/{synthetic,librispeech}/<stem>.<ext>
+    lexical/<split>.txt  syntactic/<split>.txt
+"""
 
 from __future__ import annotations
 
@@ -10,6 +25,7 @@ from vgprobe.errors import InputError
 Split = Literal["dev", "test"]
 PHONETIC_KINDS: tuple[str, ...] = ("clean", "other")
 SEMANTIC_TYPES: tuple[str, ...] = ("synthetic", "librispeech")
+LM_TASKS: tuple[str, ...] = ("lexical", "syntactic")
 
 
 def phonetic_subsets(split: str) -> tuple[str, ...]:
@@ -67,3 +83,33 @@ def submission_semantic_dir(submission: str | Path, split: str) -> Path:
 def _check_split(split: str) -> None:
     if split not in ("dev", "test"):
         raise InputError(f"unknown split {split!r}; expected 'dev' or 'test'")
+
+
+def lexical_gold(root: str | Path, split: str) -> Path:
+    _check_split(split)
+    return Path(root) / "lexical" / split / "gold.csv"
+
+
+def syntactic_gold(root: str | Path, split: str) -> Path:
+    _check_split(split)
+    return Path(root) / "syntactic" / split / "gold.csv"
+
+
+def lm_wav_dir(root: str | Path, task: str, split: str) -> Path:
+    """``lexical/<split>/`` or ``syntactic/<split>/``: one wav per line of the task's gold file."""
+    _check_split(split)
+    if task not in LM_TASKS:
+        raise InputError(f"unknown task {task!r}; expected one of {LM_TASKS}")
+    return Path(root) / task / split
+
+
+def submission_lexical_scores(submission: str | Path, split: str) -> Path:
+    """``lexical/<split>.txt``: one ``<filename> <score>`` line per audio file."""
+    _check_split(split)
+    return Path(submission) / "lexical" / f"{split}.txt"
+
+
+def submission_syntactic_scores(submission: str | Path, split: str) -> Path:
+    """``syntactic/<split>.txt``: one ``<filename> <score>`` line per audio file."""
+    _check_split(split)
+    return Path(submission) / "syntactic" / f"{split}.txt"

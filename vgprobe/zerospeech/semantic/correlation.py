@@ -4,12 +4,14 @@ For each (type, dataset): ``100 * spearman(-human, distance)``, where human is t
 relatedness column unless it has an empty value in that dataset, then the similarity
 column (as the ZR2021 scorer chooses). Per type, two summary rows follow: ``mean`` (plain
 mean over datasets) and ``weighted_mean`` (weighted by the number of pairs).
+:func:`add_intervals` adds bootstrap 95 % confidence intervals to every row
+(:mod:`vgprobe.zerospeech.semantic.bootstrap`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -17,6 +19,7 @@ import numpy as np
 import scipy.stats
 
 from vgprobe.errors import InputError
+from vgprobe.zerospeech.semantic.bootstrap import interval, resampled_correlations
 from vgprobe.zerospeech.semantic.tables import WordPair
 
 SUMMARY_DATASETS: tuple[str, ...] = ("mean", "weighted_mean")
@@ -30,6 +33,8 @@ class SemanticResult:
     dataset: str
     correlation: float  # Spearman correlation x 100 (NaN when undefined, e.g. constant distances)
     n_pairs: int
+    ci_low: float | None = None  # bootstrap 95 % interval of ``correlation`` (None: not computed)
+    ci_high: float | None = None
 
 
 def dataset_correlations(
@@ -71,6 +76,39 @@ def summarise(results: Sequence[SemanticResult]) -> list[SemanticResult]:
                 type=type_, dataset="weighted_mean", correlation=float(np.average(corr, weights=sizes)), n_pairs=total
             )
         )
+    return out
+
+
+def add_intervals(
+    results: Sequence[SemanticResult],
+    pairs: Sequence[WordPair],
+    distances: np.ndarray,
+    *,
+    n_bootstrap: int,
+    seed: int,
+    source: str | Path = "pairs.csv",
+) -> list[SemanticResult]:
+    """``results`` (from :func:`summarise`) with ``ci_low``/``ci_high`` filled by bootstrap over pairs."""
+    if n_bootstrap < 1:
+        raise ValueError(f"n_bootstrap must be positive, got {n_bootstrap}")
+    groups: dict[tuple[str, str], list[int]] = {}
+    for k, pair in enumerate(pairs):
+        groups.setdefault((pair.type, pair.dataset), []).append(k)
+    rng = np.random.default_rng(seed)
+    replicates: dict[tuple[str, str], np.ndarray] = {}
+    for key, members in sorted(groups.items()):
+        human = _human_scores([pairs[k] for k in members], source=source)
+        replicates[key] = resampled_correlations(-human, distances[members], n_bootstrap=n_bootstrap, rng=rng)
+    for type_ in sorted({t for t, _ in groups}):
+        keys = [k for k in sorted(groups) if k[0] == type_]
+        stacked = np.stack([replicates[k] for k in keys])  # (datasets, n_bootstrap)
+        sizes = np.array([len(groups[k]) for k in keys], dtype=np.float64)
+        replicates[(type_, "mean")] = stacked.mean(axis=0)
+        replicates[(type_, "weighted_mean")] = (sizes[:, None] * stacked).sum(axis=0) / sizes.sum()
+    out = []
+    for r in results:
+        low, high = interval(replicates[(r.type, r.dataset)])
+        out.append(replace(r, ci_low=low, ci_high=high))
     return out
 
 

@@ -1,11 +1,13 @@
-"""The sSIMI scorer: feature folder + gold + pairs -> per-dataset correlations (DESIGN.md §7).
+"""The sSIMI scorer: feature folder + gold + pairs -> per-dataset correlations (definition: the package docstring).
 
     results = score_semantic("sub/semantic/dev", "zr/semantic/dev/gold.csv",
                              "zr/semantic/dev/pairs.csv", pool="max", metric="cosine")
-    results_to_frame(results)   # columns: type, dataset, correlation, n_pairs
+    results_to_frame(results)   # columns: type, dataset, correlation, ci_low, ci_high, n_pairs
 
 Each feature file is read and pooled once; pair distances are computed in batches
-(see :mod:`vgprobe.zerospeech.semantic.distances`).
+(see :mod:`vgprobe.zerospeech.semantic.distances`). ``n_bootstrap`` resamples (default
+1000, seed 0; 0 turns them off) give each row a 95 % confidence interval
+(:mod:`vgprobe.zerospeech.semantic.bootstrap`).
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from vgprobe.errors import InputError
+from vgprobe.errors import ConfigError, InputError
 from vgprobe.zerospeech import layout
 from vgprobe.zerospeech.features import index_feature_files
-from vgprobe.zerospeech.semantic.correlation import SemanticResult, dataset_correlations, summarise
+from vgprobe.zerospeech.semantic.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED
+from vgprobe.zerospeech.semantic.correlation import SemanticResult, add_intervals, dataset_correlations, summarise
 from vgprobe.zerospeech.semantic.distances import PairTokens, check_metric, pair_distances
 from vgprobe.zerospeech.semantic.pooling import Pooling, check_pooling, pool_files
 from vgprobe.zerospeech.semantic.tables import GoldToken, WordPair, read_gold, read_pairs
@@ -29,6 +32,7 @@ from vgprobe.zerospeech.semantic.tables import GoldToken, WordPair, read_gold, r
 if TYPE_CHECKING:
     import pandas as pd
 
+RESULT_COLUMNS: tuple[str, ...] = ("type", "dataset", "correlation", "ci_low", "ci_high", "n_pairs")
 MAX_TOKENS_PER_WORD = 10  # the official scorer asserts 0 < tokens <= 10
 
 
@@ -49,13 +53,16 @@ def score_semantic(
     pool: Pooling,
     metric: str,
     ext: str | None = None,
+    n_bootstrap: int = DEFAULT_RESAMPLES,
+    bootstrap_seed: int = DEFAULT_SEED,
 ) -> list[SemanticResult]:
     """Score the features in ``features_dir/{synthetic,librispeech}/`` against gold and pairs.
 
     Returns one row per (type, dataset) sorted by type and dataset, then per type the
-    ``mean`` and ``weighted_mean`` rows.
+    ``mean`` and ``weighted_mean`` rows, each with its bootstrap 95 % interval.
     """
-    return score_semantic_pairs(features_dir, gold_csv, pairs_csv, pool=pool, metric=metric, ext=ext).results
+    return score_semantic_pairs(features_dir, gold_csv, pairs_csv, pool=pool, metric=metric, ext=ext,
+                                n_bootstrap=n_bootstrap, bootstrap_seed=bootstrap_seed).results
 
 
 def score_semantic_submission(
@@ -66,6 +73,8 @@ def score_semantic_submission(
     pool: Pooling,
     metric: str,
     ext: str | None = None,
+    n_bootstrap: int = DEFAULT_RESAMPLES,
+    bootstrap_seed: int = DEFAULT_SEED,
 ) -> list[SemanticResult]:
     """Score ``submission/semantic/<split>/`` against ``data/semantic/<split>/{gold,pairs}.csv``."""
     return score_semantic(
@@ -75,6 +84,8 @@ def score_semantic_submission(
         pool=pool,
         metric=metric,
         ext=ext,
+        n_bootstrap=n_bootstrap,
+        bootstrap_seed=bootstrap_seed,
     )
 
 
@@ -86,10 +97,14 @@ def score_semantic_pairs(
     pool: Pooling,
     metric: str,
     ext: str | None = None,
+    n_bootstrap: int = DEFAULT_RESAMPLES,
+    bootstrap_seed: int = DEFAULT_SEED,
 ) -> SemanticScores:
     """Like :func:`score_semantic`, also returning each pair's distance (the official ``score`` column)."""
     check_pooling(pool)
     check_metric(metric)
+    if n_bootstrap < 0:
+        raise ConfigError(f"n_bootstrap must be 0 (no intervals) or positive, got {n_bootstrap}")
     gold_csv, pairs_csv = Path(gold_csv), Path(pairs_csv)
     gold = read_gold(gold_csv)
     pairs = read_pairs(pairs_csv)
@@ -98,19 +113,25 @@ def score_semantic_pairs(
     tokens = _pair_tokens(gold, pairs, gold_csv=gold_csv, pairs_csv=pairs_csv)
     distances = pair_distances(pooled, tokens, metric=metric)
     results = summarise(dataset_correlations(pairs, distances, source=pairs_csv))
+    if n_bootstrap:
+        results = add_intervals(results, pairs, distances, n_bootstrap=n_bootstrap, seed=bootstrap_seed,
+                                source=pairs_csv)
     return SemanticScores(pairs=pairs, distances=distances, results=results)
 
 
 def results_to_frame(results: Sequence[SemanticResult]) -> "pd.DataFrame":
-    """The result rows as a DataFrame with columns type, dataset, correlation, n_pairs."""
+    """The result rows as a DataFrame with columns type, dataset, correlation, ci_low, ci_high, n_pairs."""
     import pandas as pd
 
-    return pd.DataFrame([asdict(r) for r in results], columns=["type", "dataset", "correlation", "n_pairs"])
+    return pd.DataFrame([asdict(r) for r in results], columns=list(RESULT_COLUMNS)).astype(
+        {"ci_low": "float64", "ci_high": "float64"}
+    )
 
 
 def results_to_json(results: Sequence[SemanticResult]) -> str:
-    """A JSON array of result objects; an undefined (NaN) correlation is written as null."""
-    rows = [{**asdict(r), "correlation": None if math.isnan(r.correlation) else r.correlation} for r in results]
+    """A JSON array of result objects; an undefined (NaN) number is written as null."""
+    rows = [{k: None if isinstance(v, float) and math.isnan(v) else v for k, v in
+             ((k, getattr(r, k)) for k in RESULT_COLUMNS)} for r in results]
     return json.dumps(rows, indent=2)
 
 

@@ -1,4 +1,4 @@
-"""Reading the sSIMI ``gold.csv`` and ``pairs.csv`` files (DESIGN.md §5), with file:line errors.
+"""Reading the sSIMI ``gold.csv`` and ``pairs.csv`` files (ZeroSpeech 2021 ``semantic/<split>/``), with file:line errors.
 
 ``gold.csv`` lists the word tokens (one audio file each)::
 

@@ -1,4 +1,4 @@
-"""Fine-loss training pass: the authors' tiled B × B cross-encoder pass vs vgprobe's pair scorer (issue 7).
+"""Fine-loss training pass: the authors' tiled B × B cross-encoder pass vs vgprobe's pair scorer.
 
 Both compute the fine matching loss of a batch of B (caption, image) pairs — the cross encoder on all B² pairs,
 then the masked margin softmax loss — and its backward pass, with the full FaST-VGS widths (``fastvgs-coco``:

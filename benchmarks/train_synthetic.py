@@ -1,4 +1,4 @@
-"""Learning check (issue 7): train the ``tiny`` recipe on ``vgprobe synth vg`` data for a bounded time.
+"""Learning check: train the ``tiny`` recipe on ``vgprobe synth vg`` data for a bounded time.
 
 Builds (or reuses) a synthetic image–spoken-caption corpus, trains ``tiny`` from random init for at most
 ``--minutes`` of wall time (validation included), and prints the learning curve read from the run's

@@ -36,7 +36,7 @@ def _draw(base_seed: int, name: str, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def recipe_tensor(base_seed: int, full_key: str, shape: tuple[int, ...]) -> np.ndarray:
-    """One state-dict entry by the fixture README's rules R1..R10 (first match wins)."""
+    """One state-dict entry by the rules R1..R10 of tests/data/fastvgs_reference/README.md (first match wins)."""
     if full_key.endswith("num_batches_tracked"):
         return np.array(0, dtype=np.int64)
     n = _draw(base_seed, full_key, shape)

@@ -58,7 +58,7 @@ def test_extraction_of_the_fixture_equals_the_authors_layer_outputs(authors_chec
         for k in range(8):
             got = np.load(tmp_path / "out" / f"trm1.{k + 1}" / f"wav{i}.npy")
             np.testing.assert_allclose(got, expected[f"wav{i}/trm1_layer{k}_frames"], rtol=0, atol=2e-4)
-        # trm2.1: the frames the authors' own mask keeps (wav0: 4 of 5 Conv2 frames, see DESIGN.md)
+        # trm2.1: the frames the authors' own mask keeps (wav0: 4 of 5 Conv2 frames: the authors' length rule int(T / round(T / T_res)), model/README.md)
         n = int(expected[f"wav{i}/trm2_nframes"])
         got = np.load(tmp_path / "out" / "trm2.1" / f"wav{i}.npy")
         np.testing.assert_allclose(got, expected[f"wav{i}/trm2_seq"][1 : n + 1], rtol=0, atol=2e-4)

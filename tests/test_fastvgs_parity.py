@@ -1,9 +1,10 @@
 """FaST-VGS computes what the authors' code computes.
 
-Reference: shared/fixtures/fastvgs_reference (expected.npz was produced by the authors'
-FaST-VGS-Family code, commit a1f6aee, with fairseq 0.12.2, on the fixture's recipe weights).
+Reference: tests/data/fastvgs_reference (expected.npz was produced by the authors' FaST-VGS-Family
+code, commit a1f6aee, with fairseq 0.12.2, on the fixture's recipe weights; its README says how).
 The weights are rebuilt from the recipe, written as a released-style folder and loaded through
-vgprobe.fastvgs.load. Tolerances are the fixture README's suggested atol per group.
+vgprobe.fastvgs.load. Tolerances are the absolute tolerances per array group that the fixture suggests:
+a few times the largest float32-vs-float64 difference of the reference run.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ def abx_rows(capsys, args: list[str]) -> list[dict]:
 
 
 def test_log_mel_abx_on_the_synthetic_set_is_far_below_chance(zr, tmp_path, capsys):
-    """The alignments are right: simple log-mel features separate the phones (issue 3's sanity check)."""
+    """The alignments are right: simple log-mel features separate the phones (the synthetic set's sanity check)."""
     assert main(["extract", "--checkpoint", "logmel", "--data", str(zr), "--out", str(tmp_path / "f"),
                  "--layer", "logmel", "--task", "phonetic"]) == 0
     capsys.readouterr()

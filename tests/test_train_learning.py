@@ -1,4 +1,4 @@
-"""The ``tiny`` recipe really learns on ``vgprobe synth vg`` data (issue 7, the CI learning check).
+"""The ``tiny`` recipe really learns on ``vgprobe synth vg`` data (the CI learning check).
 
 A 200-image synthetic corpus (160 train images × 2 spoken captions, 20 held-out val images, 40 captions),
 the ``tiny`` recipe from random init, batches of 16, for a fixed 120 steps (6 epochs, the `vgprobe quickstart

@@ -1,4 +1,4 @@
-"""The FaST-VGS training objective: the masked margin softmax loss, coarse and fine (DESIGN.md §4).
+"""The FaST-VGS training objective: the masked margin softmax loss, coarse and fine, as the authors' training computes it.
 
 For a batch of B (caption, image) pairs with a score matrix S, ``S[i, j]`` = score(caption i, image j),
 and ``same[i, j]`` = "caption i and caption j describe the same image":

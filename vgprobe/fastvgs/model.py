@@ -1,4 +1,4 @@
-"""FaST-VGS (Peng & Harwath, ICASSP 2022), as the authors' code computes it (DESIGN.md §4).
+"""FaST-VGS (Peng & Harwath, ICASSP 2022), as the authors' code computes it (the model card, model/README.md, describes every step and quirk).
 
     audio: wav -> Conv1 + Trm1 (8 layers, CLS) -> Conv2 (ResDAVEnet) -> [MLP(CLS); frames] -> Trm2
            coarse = Linear(Trm2 CLS)

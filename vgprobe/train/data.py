@@ -1,4 +1,4 @@
-"""Image–spoken-caption data in the authors' on-disk layouts, validated up front (DESIGN.md §4).
+"""Image–spoken-caption data in the authors' on-disk layouts, validated up front.
 
 Layouts (``data_dir`` is the authors' ``data_root``):
 

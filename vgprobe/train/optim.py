@@ -1,4 +1,4 @@
-"""BertAdam with the warm-up-linear schedule, as the authors train FaST-VGS (DESIGN.md §4).
+"""BertAdam with the warm-up-linear schedule, as the authors train FaST-VGS.
 
 For each parameter p with gradient g (already clipped by the caller, as the authors do outside), at
 its step count t (0 for the first update):

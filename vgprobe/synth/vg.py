@@ -35,12 +35,15 @@ from pathlib import Path
 
 import numpy as np
 
+from vgprobe.audio import SAMPLE_RATE
 from vgprobe.errors import ConfigError
+from vgprobe.synth.alignment_files import write_textgrid, write_words_json
+from vgprobe.synth.conditions import DEFAULT_DIFFICULTY, check_difficulty
 from vgprobe.synth.output import atomic_dataset
 from vgprobe.synth.regions import N_REGIONS, region_features
 from vgprobe.synth.scenes import Scene, random_scene, render
 from vgprobe.synth.speakers import pick_speakers
-from vgprobe.synth.worker import SAMPLE_RATE, Job, synthesize_all
+from vgprobe.synth.speech import Line, speak_all
 
 SPLITS = ("train", "val", "test")
 _FOLDER = {"train": "train2014", "val": "val2014", "test": "val2014"}
@@ -54,6 +57,7 @@ class VGConfig:
     seed: int = 0
     feature_dim: int = 2048
     speakers: int = 8
+    difficulty: str = DEFAULT_DIFFICULTY
 
 
 def _split_sizes(n: int) -> dict[str, int]:
@@ -69,6 +73,7 @@ def build_vg_corpus(
     seed: int = 0,
     feature_dim: int = 2048,
     speakers: int = 8,
+    difficulty: str = DEFAULT_DIFFICULTY,
     processes: int = 1,
 ) -> Path:
     """Build the corpus under ``out`` (see the module docstring) and return ``out``.
@@ -76,7 +81,8 @@ def build_vg_corpus(
     Deterministic: the same arguments give byte-identical files. An ``out`` already built with the same
     arguments is returned as is.
     """
-    cfg = VGConfig(images, captions_per_image, seed, feature_dim, speakers)
+    cfg = VGConfig(images, captions_per_image, seed, feature_dim, speakers, difficulty)
+    check_difficulty(difficulty)
     if images < 1 or feature_dim < 1:
         raise ConfigError(f"--images and the feature width must be positive: {cfg}")
     if not 1 <= captions_per_image <= speakers:
@@ -95,25 +101,28 @@ def build_vg_corpus(
         start += sizes[split]
     img_ids = [f"SYN_{_FOLDER[split_of[i]]}_{i:012d}" for i in range(images)]
 
-    jobs, entries = [], []
+    lines, entries = [], []
     for i, scene in enumerate(scenes):
         for k, spk in enumerate(rng.sample(voices, captions_per_image)):
             uttid = f"{img_ids[i]}_{k}"
-            jobs.append(Job(scene.caption, spk.voice, spk.variant, spk.pitch, spk.rate, seed * 1_000_003 + len(jobs)))
+            lines.append(Line(scene.caption, spk, "clean", seed * 1_000_003 + len(lines)))
             entries.append((i, uttid, spk.name))
 
     with atomic_dataset(out, kind="vg", config=asdict(cfg)) as tmp:
         if tmp is None:
             return Path(out)
-        utts = synthesize_all(jobs, processes=processes)
+        utts = speak_all(lines, seed=seed, difficulty=difficulty, processes=processes)
         coco = tmp / "SpokenCOCO"
         manifests: dict[str, list] = {s: [] for s in SPLITS}
+        alignments: dict[str, dict] = {s: {} for s in SPLITS}
         for split in SPLITS:
             (coco / "wavs" / split).mkdir(parents=True, exist_ok=True)
         for (i, uttid, spk_name), utt in zip(entries, utts):
             split = split_of[i]
             wav = f"wavs/{split}/{uttid}.wav"
             _write_wav(coco / wav, utt.audio)
+            write_textgrid(coco / "wavs" / split / f"{uttid}.TextGrid", utt.alignment, duration=utt.duration)
+            alignments[split][uttid] = utt.alignment
             manifests[split].append(
                 {
                     "image": f"{_FOLDER[split]}/{img_ids[i]}.png",
@@ -123,6 +132,7 @@ def build_vg_corpus(
         for split in SPLITS:
             text = json.dumps({"data": manifests[split]}, indent=1)
             (coco / f"SpokenCOCO_{split}_unrolled_karpathy.json").write_text(text + "\n")
+            write_words_json(coco / f"SpokenCOCO_{split}_words.json", alignments[split])
         _write_images(tmp, scenes, img_ids, split_of, feature_dim)
     return Path(out)
 

@@ -18,6 +18,8 @@ Rules (each fixes a known pitfall of espeak's events):
    words are joined into the group of the word before them and the group is flagged ``merged=True``.
 5. With SSML input the text positions count the markup too, so words are looked up in the text with
    every tag blanked out (same length, so positions are kept); a ``<break>`` is a pause.
+6. An event at the same sample as the next one spans no audio (seen for the ``r`` of ``horse`` under
+   SSML prosody): it is no phone.
 """
 
 from __future__ import annotations
@@ -118,6 +120,7 @@ def align(synthesis: Synthesis, *, text: str, ssml: bool = False) -> Alignment:
             start = _closure_start(x, start, segs[-1][1] + min_prev, threshold, block)
             segs[-1][2] = start
         segs.append([label, start, starts[i + 1], e.text_position])
+    segs = [seg for seg in segs if seg[2] > seg[1]]
 
     words_in_text = spoken_words(text, ssml=ssml)
     if not words_in_text:

@@ -23,7 +23,7 @@ Difficulty ``clean`` draws none of this: the audio is espeak's, padded and dithe
 what vgprobe wrote before the presets existed (:func:`conditions` returns ``None``).
 
     >>> conditions("realistic", tier="other").noise.snr_db       # (session SNR range, dB)
-    (3.0, 18.0)
+    (8.0, 25.0)
 """
 
 from __future__ import annotations
@@ -102,13 +102,13 @@ _REALISTIC: dict[str, Conditions] = {
     ),
     "other": Conditions(
         prosody=ProsodyRanges(
-            variant_weights=(0.6, 0.25, 0.15), rate_sd=0.12, pitch_sd=7.0, range_mean=50.0, range_sd=18.0,
-            word_rate_sd=0.15, word_pitch_sd=10.0, pause_probability=0.15, pause_ms=(40, 400),
+            variant_weights=(0.7, 0.2, 0.1), rate_sd=0.10, pitch_sd=6.0, range_mean=50.0, range_sd=15.0,
+            word_rate_sd=0.12, word_pitch_sd=8.0, pause_probability=0.12, pause_ms=(40, 400),
         ),
-        room=RoomRanges(rt60_s=(0.3, 0.9), distance_m=(0.8, 2.5), floor_m=(4.0, 9.0), height_m=(2.5, 3.5)),
-        noise=NoiseRanges(snr_db=(3.0, 18.0), snr_sd_db=4.0, kinds=_NOISE_KINDS, talkers=(2, 6)),
-        mic=MicRanges(highpass_hz=(100.0, 300.0), lowpass_hz=(3000.0, 6000.0), colour_sd_db=5.0,
-                      level_dbfs=(-38.0, -18.0), level_sd_db=2.5),
+        room=RoomRanges(rt60_s=(0.2, 0.6), distance_m=(0.4, 1.5), floor_m=(3.5, 8.0), height_m=(2.4, 3.5)),
+        noise=NoiseRanges(snr_db=(8.0, 25.0), snr_sd_db=4.0, kinds=_NOISE_KINDS, talkers=(2, 6)),
+        mic=MicRanges(highpass_hz=(60.0, 200.0), lowpass_hz=(4500.0, 8000.0), colour_sd_db=4.0,
+                      level_dbfs=(-36.0, -18.0), level_sd_db=2.5),
         sessions_per_speaker=2,
     ),
 }

@@ -64,13 +64,13 @@ def _variants(seed: int, speaker: Speaker, cond: Conditions) -> tuple[str | None
     return speaker_variants(rng, speaker, n=len(cond.prosody.variant_weights))
 
 
-def _job(line: Line, index: int, *, seed: int, difficulty: str) -> Job:
+def _job(line: Line, key: tuple[str, int], *, seed: int, difficulty: str) -> Job:
     cond = conditions(difficulty, tier=line.tier) if line.tier is not None else None
     if cond is None:
         return plain_job(line.text, line.speaker, line.dither_seed)
     return utterance_job(
         line.text, speaker=line.speaker, variants=_variants(seed, line.speaker, cond), ranges=cond.prosody,
-        rng=stream(seed=seed, name="prosody", keys=(index,)), seed=line.dither_seed,
+        rng=stream(seed=seed, name=key[0], keys=(key[1],)), seed=line.dither_seed,
     )
 
 
@@ -78,8 +78,8 @@ def speak_all(lines: list[Line], *, seed: int, difficulty: str, processes: int =
     """One recorded utterance per line, in order (see the module docstring)."""
     recorded = [line.tier is not None and conditions(difficulty, tier=line.tier) is not None for line in lines]
     babble_lines = _babble_lines(seed) if any(recorded) else []
-    all_lines = lines + babble_lines
-    jobs = [_job(line, i, seed=seed, difficulty=difficulty) for i, line in enumerate(all_lines)]
+    jobs = [_job(line, ("prosody", i), seed=seed, difficulty=difficulty) for i, line in enumerate(lines)]
+    jobs += [_job(line, ("babble-prosody", i), seed=seed, difficulty=difficulty) for i, line in enumerate(babble_lines)]
     utts = synthesize_all(jobs, processes=processes)
     utts, pool = utts[: len(lines)], [u.audio for u in utts[len(lines) :]]
     sessions: dict[tuple[int, int, int], Session] = {}

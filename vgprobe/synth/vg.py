@@ -1,4 +1,4 @@
-"""A synthetic image–spoken-caption corpus in the authors' SpokenCOCO layout (DESIGN.md §4).
+"""A synthetic image–spoken-caption corpus in the FaST-VGS authors' SpokenCOCO layout.
 
     >>> root = build_vg_corpus(Path("vg"), images=200, captions_per_image=2, seed=0)   # doctest: +SKIP
 
@@ -10,7 +10,12 @@ Files under ``root`` (the authors' ``data_root``; the same paths as FaST-VGS's S
   caption ("unrolled"); ``<folder>`` is ``train2014`` for train images, ``val2014`` for val and test.
   The image id is the file stem, e.g. ``SYN_train2014_000000000007`` (≤ 27 bytes, like COCO ids).
 - ``SpokenCOCO/wavs/<split>/<img_id>_<k>.wav``: 16 kHz mono PCM-16; a manifest's ``wav`` is relative to
-  ``SpokenCOCO/``. Each caption is spoken by ``captions_per_image`` different speakers.
+  ``SpokenCOCO/``. Each caption is spoken by ``captions_per_image`` different speakers; under the
+  ``realistic`` difficulty (default) with prosody variation and ``clean``-tier recording conditions
+  (``conditions.py``), under ``clean`` as espeak says it.
+- ``SpokenCOCO/wavs/<split>/<img_id>_<k>.TextGrid``: the caption's word and phone alignment (Praat
+  TextGrid, tiers ``words`` and ``phones``), and ``SpokenCOCO/SpokenCOCO_<split>_words.json``: the word
+  alignments of the split, ``{"<img_id>_<k>": [[onset_s, offset_s, word], ...]}`` (``alignment_files.py``).
 - ``coco_img/<folder>/<img_id>.png``: the 224 × 224 RGB images (``scenes.py``).
 - ``coco_img_feat/SpokenCOCO_train_imgfeat.hdf5`` (train images) and
   ``coco_img_feat/SpokenCOCO_val_imgfeat.hdf5`` (val and test images, as in the authors' setup): datasets

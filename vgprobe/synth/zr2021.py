@@ -1,4 +1,4 @@
-"""A small ZeroSpeech 2021 dev set (DESIGN.md §5 layout) from synthetic speech with known alignments.
+"""A small ZeroSpeech 2021 dev set, in the official dataset layout, from synthetic speech with known alignments.
 
     >>> root = build_zr2021(Path("zr"), speakers=4, sentences=25, seed=0)      # doctest: +SKIP
 
@@ -6,16 +6,24 @@ What it writes under ``root`` (``<spk>`` is a numeric speaker id: 100+ clean, 20
 
 - ``phonetic/dev-clean/<spk>-1-<nnnn>.wav`` and ``phonetic/dev-other/...``: each of ``speakers``
   speakers of the subset reads the same ``sentences`` sentences (so across-speaker ABX cells exist).
-  ``dev-other`` uses the harder speaker pool of ``speakers.py`` (unusual voices, faster rate).
+  ``dev-other`` uses the harder speaker pool of ``speakers.py`` (unusual voices, faster rate) and,
+  under the ``realistic`` difficulty, harder recording conditions (``conditions.py``).
 - ``phonetic/<subset>/<subset>.item``: triphone items, ``#file onset offset #phone prev-phone
   next-phone speaker``; the span covers previous + centre + next phone, all three contiguous (no pause
   inside); times in seconds with 4 decimals.
 - ``phonetic/<subset>/<subset>.phoneme.item``: the same columns, one item per phone, span = the phone;
   a phone next to a pause or the file edge has the context ``SIL``.
+- ``phonetic/<subset>/<subset>.words.json``: word alignments, ``{"<spk>-1-<nnnn>": [[onset_s,
+  offset_s, word], ...]}`` (``alignment_files.py``).
+- ``phonetic/<subset>/<spk>-1-<nnnn>.TextGrid``: the same words and the phones, one Praat TextGrid
+  per wav (tiers ``words`` and ``phones``).
 - ``semantic/dev/synthetic/<random>.wav``: every vocabulary word (``vocabulary.words()``) spoken in
-  isolation by each of ``semantic_voices`` clean speakers.
+  isolation by each of ``semantic_voices`` clean speakers: espeak's plain output at every difficulty
+  (the official set's synthetic words are studio TTS too).
 - ``semantic/dev/librispeech/<random>.wav``: word tokens cut from synthesised sentences with the word
-  alignments (at most 10 tokens per word; words espeak merged with a neighbour are not cut).
+  alignments (at most 10 tokens per word; words espeak merged with a neighbour are not cut); the
+  sentences are recorded in ``clean``-tier conditions, like dev-clean. Each file is one word, so the
+  semantic sets have no alignment files.
 - ``semantic/dev/gold.csv``: ``type,filename,word,voice`` (filename without extension), the
   official column order (the official scorer reads type and filename by position).
 - ``semantic/dev/pairs.csv``: ``type,dataset,word_1,word_2,similarity,relatedness``; dataset
@@ -24,6 +32,11 @@ What it writes under ``root`` (``<spk>`` is a numeric speaker id: 100+ clean, 20
 - ``vgprobe-synth.json``: what built it (kind and configuration).
 
 File names of the semantic sets are random 12-letter names (seeded), as in ZR2021.
+
+``difficulty`` (``conditions.py``): ``realistic`` (default) varies prosody within each speaker and
+records every sentence in a simulated room with noise and a microphone; ``clean`` writes espeak's
+plain output, byte for byte the audio and item files vgprobe wrote before difficulties existed.
+Alignments are exact at both: every transformation keeps the signal in time (``channel.py``).
 """
 
 from __future__ import annotations

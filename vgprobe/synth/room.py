@@ -73,7 +73,13 @@ def draw_room(rng: np.random.Generator, *, ranges: RoomRanges) -> Room:
 
 def impulse_response(room: Room) -> RIR:
     """The room's impulse response from talker to microphone, at :data:`vgprobe.audio.SAMPLE_RATE`."""
-    import pyroomacoustics as pra
+    try:
+        import pyroomacoustics as pra
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ConfigError(
+            "the realistic difficulty simulates rooms with pyroomacoustics: pip install 'vgprobe[synth]' "
+            "(or build with --difficulty clean)"
+        ) from exc
 
     try:
         absorption, max_order = pra.inverse_sabine(room.rt60, list(room.size))

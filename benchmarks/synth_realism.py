@@ -68,8 +68,7 @@ def main() -> None:
         results[difficulty] = logmel_abx(data, args.out / f"features-{difficulty}")
 
     print(f"default set (seed {args.seed}, {args.processes} processes, {os.cpu_count()} CPUs)")
-    for d in times:
-        wall, cpu = times[d]
+    for d, (wall, cpu) in times.items():
         print(f"  build {d:9s}: {wall:6.1f} s wall, {cpu:6.1f} s CPU (1-min load average before: {loads[d]:.2f})")
     print(f"{'subset':10s} {'speaker':8s} {'clean %':>8s} {'realistic %':>12s} {'ratio':>6s}  target")
     ok = times["realistic"][0] < BUILD_LIMIT_S

@@ -18,7 +18,8 @@ end is cut, as when a recording stops).
 
 The room: floor sides and height uniform in the preset's ranges; the talker at a random point at
 least 0.5 m from the walls, 1.2–1.8 m high; the microphone at the drawn distance in a random
-horizontal direction, 0.8–1.6 m high, also at least 0.5 m (or as much as the room allows) from walls.
+horizontal direction, 0.8–1.6 m high, also at least 0.5 m from the walls (positions are redrawn until
+they fit; a distance that never fits is a :class:`vgprobe.errors.ConfigError`).
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def impulse_response(room: Room) -> RIR:
     finally:
         pra.constants.set("num_threads", threads)
     c = pra.constants.get("c")
-    direct = int(round(room.distance / c * SAMPLE_RATE)) + pra.constants.get("frac_delay_length") // 2
+    direct = round(room.distance / c * SAMPLE_RATE) + pra.constants.get("frac_delay_length") // 2
     return RIR(samples, direct)
 
 

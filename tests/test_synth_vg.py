@@ -9,6 +9,7 @@ import soundfile as sf
 from PIL import Image
 
 from vgprobe.errors import ConfigError
+from vgprobe.synth.alignment import text_words
 from vgprobe.synth.regions import N_REGIONS, region_features
 from vgprobe.synth.scenes import IMAGE_SIZE, Item, Scene, radius, random_scene, render
 
@@ -47,6 +48,24 @@ def test_manifests_split_images_and_point_at_existing_files(vg):
         for e in _manifest(vg, split):
             counts.setdefault(e["image"], set()).add(e["caption"]["speaker"])
     assert all(len(s) == 2 for s in counts.values())  # two different speakers per caption
+
+
+def test_caption_word_alignments_lie_beside_the_audio(vg):
+    from praatio import textgrid
+
+    for split in ("train", "val", "test"):
+        table = json.loads((vg / "SpokenCOCO" / f"SpokenCOCO_{split}_words.json").read_text())
+        entries = _manifest(vg, split)
+        assert set(table) == {e["caption"]["uttid"] for e in entries}
+        for e in entries:
+            words = table[e["caption"]["uttid"]]
+            spoken = " ".join(w for _, _, w in words)
+            assert spoken == " ".join(w for _, w in text_words(e["caption"]["text"]))
+            wav = vg / "SpokenCOCO" / e["caption"]["wav"]
+            duration = sf.info(str(wav)).duration
+            assert all(0 < on < off <= duration for on, off, _ in words)
+            grid = textgrid.openTextgrid(str(wav.with_suffix(".TextGrid")), includeEmptyIntervals=False)
+            assert [list(x) for x in grid.getTier("words").entries] == words
 
 
 def test_hdf5_features_follow_the_authors_layout(vg):

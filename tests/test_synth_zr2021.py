@@ -1,12 +1,17 @@
 import csv
+import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 import soundfile as sf
+from praatio import textgrid
 
 from vgprobe.cli import main
 from vgprobe.errors import ConfigError
+from vgprobe.synth.alignment import text_words
+from vgprobe.synth.phones import ARPABET
 from vgprobe.zerospeech import layout
 
 pytest.importorskip("espeakng_loader")
@@ -54,6 +59,46 @@ def test_item_files_parse_and_spans_lie_inside_their_files(zr):
                 assert f.startswith(f"{spk}-")
                 if kind == "triphone":
                     assert "SIL" not in (prev, phone, nxt)
+
+
+def test_word_alignments_lie_beside_the_audio_as_json_and_textgrids(zr):
+    for subset in layout.phonetic_subsets("dev"):
+        folder = layout.phonetic_wav_dir(zr, subset)
+        table = json.loads((folder / f"{subset}.words.json").read_text())
+        assert set(table) == {p.stem for p in folder.glob("*.wav")}
+        phone_items: dict[str, list[tuple[float, float, str]]] = {}
+        for line in layout.item_file(zr, subset, kind="phoneme").read_text().splitlines()[1:]:
+            f, on, off, phone, *_ = line.split()
+            phone_items.setdefault(f, []).append((float(on), float(off), phone))
+        for stem, words in table.items():
+            duration = sf.info(str(folder / f"{stem}.wav")).duration
+            assert all(isinstance(on, float) and isinstance(off, float) for on, off, _ in words)
+            assert all(0 < on < off <= duration for on, off, _ in words)
+            assert all(a[1] <= b[0] for a, b in zip(words, words[1:]))
+            grid = textgrid.openTextgrid(str(folder / f"{stem}.TextGrid"), includeEmptyIntervals=False)
+            assert grid.tierNames == ("words", "phones") and grid.maxTimestamp == pytest.approx(duration, abs=1e-5)
+            assert [list(e) for e in grid.getTier("words").entries] == words
+            phones = grid.getTier("phones").entries
+            assert {p.label for p in phones} <= set(ARPABET)
+            assert [p.label for p in phones] == [lab for _, _, lab in phone_items[stem]]
+            spans = np.array([(p.start, p.end) for p in phones])
+            items = np.array([(on, off) for on, off, _ in phone_items[stem]])
+            np.testing.assert_allclose(spans, items, rtol=0, atol=6e-5)  # 5 vs 4 decimals
+            for on, off, w in words:  # each word's phones tile it
+                inside = [p for p in phones if on <= p.start and p.end <= off]
+                assert inside and inside[0].start == on and inside[-1].end == off, (stem, w)
+
+
+def test_aligned_words_are_the_words_of_the_text(zr):
+    """Every dev-clean and dev-other speaker reads the same sentences, so word sequences repeat."""
+    for subset in layout.phonetic_subsets("dev"):
+        table = json.loads((layout.phonetic_wav_dir(zr, subset) / f"{subset}.words.json").read_text())
+        by_sentence: dict[str, set[str]] = {}
+        for stem, words in table.items():
+            by_sentence.setdefault(stem.split("-")[-1], set()).add(" ".join(w for _, _, w in words))
+        assert all(len(texts) == 1 for texts in by_sentence.values()), by_sentence
+        for (text,) in by_sentence.values():
+            assert text == " ".join(w for _, w in text_words(text))
 
 
 def test_dev_clean_and_dev_other_have_different_speakers(zr):

@@ -7,6 +7,18 @@ import argparse
 HELP = "synthesise a mini ZeroSpeech 2021 set (zr2021) or an image-caption corpus (vg) with espeak-ng"
 
 
+DIFFICULTIES = ("clean", "realistic")  # vgprobe.synth.conditions.DIFFICULTIES (not imported: the CLI starts fast)
+
+
+def _difficulty_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--difficulty", choices=DIFFICULTIES, default="realistic",
+        help="realistic (default): per-utterance and per-word prosody, several variants per speaker, simulated "
+        "rooms, background noise and microphones (dev-other harder than dev-clean); clean: espeak's output as is "
+        "(trivially easy: log-mel ABX about 1 %%)",
+    )
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="dataset", metavar="DATASET", required=True)
     zr = sub.add_parser("zr2021", help="ZeroSpeech 2021 layout: phonetic dev-clean/dev-other, semantic dev")
@@ -14,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     zr.add_argument("--speakers", type=int, default=4, help="speakers per phonetic subset (default 4)")
     zr.add_argument("--sentences", type=int, default=25, help="sentences per speaker (default 25)")
     zr.add_argument("--seed", type=int, default=0)
+    _difficulty_argument(zr)
     zr.add_argument("--processes", type=int, default=1, help="synthesis worker processes (speed only)")
     vg = sub.add_parser("vg", help="SpokenCOCO layout: images, spoken captions, region features")
     vg.add_argument("--out", required=True, help="output folder (missing or empty)")
@@ -21,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     vg.add_argument("--captions-per-image", type=int, default=2)
     vg.add_argument("--feature-dim", type=int, default=2048, help="region feature width (default 2048)")
     vg.add_argument("--seed", type=int, default=0)
+    _difficulty_argument(vg)
     vg.add_argument("--processes", type=int, default=1, help="synthesis worker processes (speed only)")
 
 
@@ -31,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.dataset == "zr2021":
         out = build_zr2021(
-            Path(args.out), speakers=args.speakers, sentences=args.sentences, seed=args.seed, processes=args.processes
+            Path(args.out), speakers=args.speakers, sentences=args.sentences, seed=args.seed,
+            difficulty=args.difficulty, processes=args.processes,
         )
     else:
         out = build_vg_corpus(
@@ -40,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
             captions_per_image=args.captions_per_image,
             feature_dim=args.feature_dim,
             seed=args.seed,
+            difficulty=args.difficulty,
             processes=args.processes,
         )
     print(out)

@@ -16,6 +16,10 @@ Rules (each fixes a known pitfall of espeak's events):
    are built by grouping phone events by their text position (the character where the word starts).
 4. espeak sometimes speaks two words as one (``on the``): the second word then owns no phone. Such
    words are joined into the group of the word before them and the group is flagged ``merged=True``.
+5. With SSML input the text positions count the markup too, so words are looked up in the text with
+   every tag blanked out (same length, so positions are kept); a ``<break>`` is a pause.
+6. An event at the same sample as the next one spans no audio (seen for the ``r`` of ``horse`` under
+   SSML prosody): it is no phone.
 """
 
 from __future__ import annotations
@@ -68,6 +72,17 @@ def text_words(text: str) -> list[tuple[int, str]]:
     return [(m.start() + 1, m.group().lower()) for m in re.finditer(r"[A-Za-z']+", text)]
 
 
+def spoken_words(text: str, *, ssml: bool = False) -> list[tuple[int, str]]:
+    """:func:`text_words` of the spoken text; SSML tags are blanked first, so positions stay espeak's.
+
+    >>> spoken_words('<speak>a <prosody rate="90%">red</prosody> cat</speak>', ssml=True)
+    [(8, 'a'), (30, 'red'), (44, 'cat')]
+    """
+    if ssml:
+        text = re.sub(r"<[^>]*>", lambda m: " " * len(m.group()), text)
+    return text_words(text)
+
+
 def _closure_start(samples: np.ndarray, event: int, floor: int, threshold: float, block: int) -> int:
     """First sample of the silent run that ends at ``event`` (never before ``floor``)."""
     start = event
@@ -76,8 +91,8 @@ def _closure_start(samples: np.ndarray, event: int, floor: int, threshold: float
     return start
 
 
-def align(synthesis: Synthesis, *, text: str) -> Alignment:
-    """Phone and word alignment (seconds from the start of ``synthesis.samples``)."""
+def align(synthesis: Synthesis, *, text: str, ssml: bool = False) -> Alignment:
+    """Phone and word alignment (seconds from the start of ``synthesis.samples``) of ``text`` (SSML when ``ssml``)."""
     sr = synthesis.sample_rate
     n = len(synthesis.samples)
     events = list(synthesis.phonemes)
@@ -105,8 +120,9 @@ def align(synthesis: Synthesis, *, text: str) -> Alignment:
             start = _closure_start(x, start, segs[-1][1] + min_prev, threshold, block)
             segs[-1][2] = start
         segs.append([label, start, starts[i + 1], e.text_position])
+    segs = [seg for seg in segs if seg[2] > seg[1]]
 
-    words_in_text = text_words(text)
+    words_in_text = spoken_words(text, ssml=ssml)
     if not words_in_text:
         raise InputError(f"no words in text {text!r}")
     positions = [p for p, _ in words_in_text]

@@ -7,10 +7,13 @@ calls, so vgprobe synthesises in fresh worker processes in a fixed order (see ``
     >>> out = tts.synthesize("a red circle", voice="en-us", variant="m3", pitch=50, rate=175)
     >>> out.samples.shape, out.sample_rate                  # (n,) int16 at espeak's native 22050 Hz
     >>> out.phonemes[0]                                     # PhonemeEvent(name='@', sample=..., text_position=1)
+    >>> tts.synthesize('<speak>a <prosody rate="120%">red</prosody> circle</speak>', ssml=True, voice="en-us",
+    ...                variant=None, pitch=50, rate=175)      # SSML: per-word prosody, <break time="80ms"/>
 
 Events come from the synthesis callback. ``PhonemeEvent.sample`` is the exact sample index (from the
 start of the utterance) at which espeak starts the phoneme; ``text_position`` is the 1-based character
-position of the word a phoneme belongs to (espeak sets it on every phoneme of the word).
+position of the word a phoneme belongs to (espeak sets it on every phoneme of the word). With SSML input
+the position counts characters of the marked-up text, tags included (measured with libespeak-ng 1.52).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ _INITIALIZE_PHONEME_EVENTS = 0x0001
 _INITIALIZE_DONT_EXIT = 0x8000
 _POS_CHARACTER = 1
 _CHARS_UTF8 = 1
+_SSML = 0x10
 _EVENT_LIST_TERMINATED = 0
 _EVENT_WORD = 1
 _EVENT_PHONEME = 7
@@ -209,15 +213,16 @@ class Espeak:
             if self._lib.espeak_SetParameter(param, int(value), 0) != _EE_OK:
                 raise ConfigError(f"espeak refused parameter {param}={value}")
 
-    def synthesize(self, text: str, **voice) -> Synthesis:
-        """Speak ``text`` with ``voice`` (keywords of :meth:`set_voice`)."""
+    def synthesize(self, text: str, *, ssml: bool = False, **voice) -> Synthesis:
+        """Speak ``text`` (SSML markup when ``ssml``) with ``voice`` (keywords of :meth:`set_voice`)."""
         if not text.strip():
             raise InputError("cannot synthesise empty text")
         self.set_voice(**voice)
         self._chunks, self._phonemes, self._words = [], [], []
         data = text.encode("utf-8") + b"\0"
         buf = ctypes.create_string_buffer(data)
-        err = self._lib.espeak_Synth(buf, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
+        flags = _CHARS_UTF8 | (_SSML if ssml else 0)
+        err = self._lib.espeak_Synth(buf, len(data), 0, _POS_CHARACTER, 0, flags, None, None)
         if err != _EE_OK:
             raise InputError(f"espeak failed on text {text!r} (error {err})")
         samples = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.int16)

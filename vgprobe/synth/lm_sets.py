@@ -44,7 +44,9 @@ import numpy as np
 from vgprobe.errors import InputError
 from vgprobe.synth import vocabulary
 from vgprobe.synth.speakers import Speaker
-from vgprobe.synth.worker import SAMPLE_RATE, Job, Utterance, synthesize_all
+from vgprobe.audio import SAMPLE_RATE
+from vgprobe.synth.speech import plain_job
+from vgprobe.synth.worker import Utterance, synthesize_all
 
 SEED_OFFSET = 7_919  # this module's generator: random.Random(seed * SEED_OFFSET + 1)
 VOCABULARY_SAMPLE = 20
@@ -172,8 +174,8 @@ def write_lm_sets(
     syntactic_keys = [(pair, spk, correct) for pair in pairs for spk in speakers for correct in (True, False)]
     texts = [text for _, _, text, _ in lexical_keys] + [p[3] if ok else p[4] for p, _, ok in syntactic_keys]
     voices = [spk for _, spk, _, _ in lexical_keys] + [spk for _, spk, _ in syntactic_keys]
-    jobs = [Job(text=t, voice=s.voice, variant=s.variant, pitch=s.pitch, rate=s.rate, seed=seed * 1_000_003 + 500_000 + k)
-            for k, (t, s) in enumerate(zip(texts, voices))]
+    # the official sWUGGY / sBLIMP sets are TTS: espeak's plain output at every difficulty
+    jobs = [plain_job(t, s, seed * 1_000_003 + 500_000 + k) for k, (t, s) in enumerate(zip(texts, voices))]
     utts = synthesize_all(jobs, processes=processes)
     names = _random_names(rng, len(jobs))
 

@@ -11,6 +11,10 @@ Pools (all English voices, so every phone maps to the same ARPAbet inventory):
 - ``other`` (harder): ``en-gb-scotland``, ``en-029``, ``en-gb-x-gbclan``, ``en-gb-x-gbcwmd`` with
   unusual variants (Klatt synthesis, creaky, robotic, elderly), pitch 20–80, rate 200–250.
 
+Voice families (:data:`FAMILIES`): the variants a speaker may alternate between under the
+``realistic`` difficulty (:func:`speaker_variants`): same pool, same gender (or, for Klatt synthesis,
+the same synthesiser), so a speaker keeps one accent and one kind of voice.
+
 Variants with ``breath`` noise (``f2``, ``f3``, ``f5``, ``whisper``, ...) are left out on purpose:
 libespeak-ng 1.52 gives them different samples from one fresh process to the next (measured: 4 runs of
 the same job list), which would break byte-identical rebuilds. Reseeding the C library's ``rand()``
@@ -41,6 +45,15 @@ POOLS: dict[str, dict] = {
 }
 
 
+FAMILIES: tuple[tuple[str, ...], ...] = (
+    ("m1", "m2", "m3", "m4", "m5", "m6", "m7", "john"),
+    ("f1", "f4", "linda", "belinda"),
+    ("klatt", "klatt2", "klatt3"),
+    ("croak", "robert", "grandpa", "iven3"),
+    ("grandma", "steph"),
+)
+
+
 @dataclass(frozen=True)
 class Speaker:
     name: str  # the speaker id written in item files and file names
@@ -66,3 +79,17 @@ def pick_speakers(rng: random.Random, *, n: int, pool: Literal["clean", "other"]
         Speaker(str(first_id + i), v, var, rng.randint(*spec["pitch"]), rng.randint(*spec["rate"]))
         for i, (v, var) in enumerate(chosen)
     ]
+
+
+def family(variant: str | None) -> tuple[str, ...]:
+    """The voice family of ``variant`` (:data:`FAMILIES`); a variant in none is a family of its own."""
+    for fam in FAMILIES:
+        if variant in fam:
+            return fam
+    return (variant,) if variant is not None else ()
+
+
+def speaker_variants(rng: random.Random, speaker: Speaker, *, n: int) -> tuple[str | None, ...]:
+    """The speaker's own variant first, then up to ``n - 1`` others of its family, drawn with ``rng``."""
+    others = [v for v in family(speaker.variant) if v != speaker.variant]
+    return (speaker.variant, *rng.sample(others, min(n - 1, len(others))))

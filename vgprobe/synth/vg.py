@@ -1,4 +1,4 @@
-"""A synthetic image–spoken-caption corpus in the authors' SpokenCOCO layout (DESIGN.md §4).
+"""A synthetic image–spoken-caption corpus in the FaST-VGS authors' SpokenCOCO layout.
 
     >>> root = build_vg_corpus(Path("vg"), images=200, captions_per_image=2, seed=0)   # doctest: +SKIP
 
@@ -10,7 +10,12 @@ Files under ``root`` (the authors' ``data_root``; the same paths as FaST-VGS's S
   caption ("unrolled"); ``<folder>`` is ``train2014`` for train images, ``val2014`` for val and test.
   The image id is the file stem, e.g. ``SYN_train2014_000000000007`` (≤ 27 bytes, like COCO ids).
 - ``SpokenCOCO/wavs/<split>/<img_id>_<k>.wav``: 16 kHz mono PCM-16; a manifest's ``wav`` is relative to
-  ``SpokenCOCO/``. Each caption is spoken by ``captions_per_image`` different speakers.
+  ``SpokenCOCO/``. Each caption is spoken by ``captions_per_image`` different speakers; under the
+  ``realistic`` difficulty (default) with prosody variation and ``clean``-tier recording conditions
+  (``conditions.py``), under ``clean`` as espeak says it.
+- ``SpokenCOCO/wavs/<split>/<img_id>_<k>.TextGrid``: the caption's word and phone alignment (Praat
+  TextGrid, tiers ``words`` and ``phones``), and ``SpokenCOCO/SpokenCOCO_<split>_words.json``: the word
+  alignments of the split, ``{"<img_id>_<k>": [[onset_s, offset_s, word], ...]}`` (``alignment_files.py``).
 - ``coco_img/<folder>/<img_id>.png``: the 224 × 224 RGB images (``scenes.py``).
 - ``coco_img_feat/SpokenCOCO_train_imgfeat.hdf5`` (train images) and
   ``coco_img_feat/SpokenCOCO_val_imgfeat.hdf5`` (val and test images, as in the authors' setup): datasets
@@ -35,12 +40,15 @@ from pathlib import Path
 
 import numpy as np
 
+from vgprobe.audio import SAMPLE_RATE
 from vgprobe.errors import ConfigError
+from vgprobe.synth.alignment_files import write_textgrid, write_words_json
+from vgprobe.synth.conditions import DEFAULT_DIFFICULTY, check_difficulty
 from vgprobe.synth.output import atomic_dataset
 from vgprobe.synth.regions import N_REGIONS, region_features
 from vgprobe.synth.scenes import Scene, random_scene, render
 from vgprobe.synth.speakers import pick_speakers
-from vgprobe.synth.worker import SAMPLE_RATE, Job, synthesize_all
+from vgprobe.synth.speech import Line, speak_all
 
 SPLITS = ("train", "val", "test")
 _FOLDER = {"train": "train2014", "val": "val2014", "test": "val2014"}
@@ -54,6 +62,7 @@ class VGConfig:
     seed: int = 0
     feature_dim: int = 2048
     speakers: int = 8
+    difficulty: str = DEFAULT_DIFFICULTY
 
 
 def _split_sizes(n: int) -> dict[str, int]:
@@ -69,6 +78,7 @@ def build_vg_corpus(
     seed: int = 0,
     feature_dim: int = 2048,
     speakers: int = 8,
+    difficulty: str = DEFAULT_DIFFICULTY,
     processes: int = 1,
 ) -> Path:
     """Build the corpus under ``out`` (see the module docstring) and return ``out``.
@@ -76,7 +86,8 @@ def build_vg_corpus(
     Deterministic: the same arguments give byte-identical files. An ``out`` already built with the same
     arguments is returned as is.
     """
-    cfg = VGConfig(images, captions_per_image, seed, feature_dim, speakers)
+    cfg = VGConfig(images, captions_per_image, seed, feature_dim, speakers, difficulty)
+    check_difficulty(difficulty)
     if images < 1 or feature_dim < 1:
         raise ConfigError(f"--images and the feature width must be positive: {cfg}")
     if not 1 <= captions_per_image <= speakers:
@@ -95,25 +106,28 @@ def build_vg_corpus(
         start += sizes[split]
     img_ids = [f"SYN_{_FOLDER[split_of[i]]}_{i:012d}" for i in range(images)]
 
-    jobs, entries = [], []
+    lines, entries = [], []
     for i, scene in enumerate(scenes):
         for k, spk in enumerate(rng.sample(voices, captions_per_image)):
             uttid = f"{img_ids[i]}_{k}"
-            jobs.append(Job(scene.caption, spk.voice, spk.variant, spk.pitch, spk.rate, seed * 1_000_003 + len(jobs)))
+            lines.append(Line(scene.caption, spk, "clean", seed * 1_000_003 + len(lines)))
             entries.append((i, uttid, spk.name))
 
     with atomic_dataset(out, kind="vg", config=asdict(cfg)) as tmp:
         if tmp is None:
             return Path(out)
-        utts = synthesize_all(jobs, processes=processes)
+        utts = speak_all(lines, seed=seed, difficulty=difficulty, processes=processes)
         coco = tmp / "SpokenCOCO"
         manifests: dict[str, list] = {s: [] for s in SPLITS}
+        alignments: dict[str, dict] = {s: {} for s in SPLITS}
         for split in SPLITS:
             (coco / "wavs" / split).mkdir(parents=True, exist_ok=True)
         for (i, uttid, spk_name), utt in zip(entries, utts):
             split = split_of[i]
             wav = f"wavs/{split}/{uttid}.wav"
             _write_wav(coco / wav, utt.audio)
+            write_textgrid(coco / "wavs" / split / f"{uttid}.TextGrid", utt.alignment, duration=utt.duration)
+            alignments[split][uttid] = utt.alignment
             manifests[split].append(
                 {
                     "image": f"{_FOLDER[split]}/{img_ids[i]}.png",
@@ -123,6 +137,7 @@ def build_vg_corpus(
         for split in SPLITS:
             text = json.dumps({"data": manifests[split]}, indent=1)
             (coco / f"SpokenCOCO_{split}_unrolled_karpathy.json").write_text(text + "\n")
+            write_words_json(coco / f"SpokenCOCO_{split}_words.json", alignments[split])
         _write_images(tmp, scenes, img_ids, split_of, feature_dim)
     return Path(out)
 

@@ -27,10 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
+from vgprobe.audio import SAMPLE_RATE
 from vgprobe.errors import ConfigError, InputError
 from vgprobe.synth.alignment import Alignment, Phone, Word
 
-SAMPLE_RATE = 16000
 PAD_S = 0.15
 DITHER = 2.0
 CHUNK = 64
@@ -44,6 +44,8 @@ class Job:
     pitch: int  # 0..100, espeak's default 50
     rate: int  # words per minute, espeak's default 175
     seed: int  # seeds the dither
+    pitch_range: int = 50  # 0 (monotone)..100, espeak's default 50
+    ssml: bool = False  # text is SSML (per-word <prosody>, <break>; see prosody.py)
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,11 @@ def _render(tts, job: Job) -> tuple[np.ndarray, dict]:
 
     from vgprobe.synth.alignment import align
 
-    out = tts.synthesize(job.text, voice=job.voice, variant=job.variant, pitch=job.pitch, rate=job.rate)
-    al = align(out, text=job.text).shifted(PAD_S)
+    out = tts.synthesize(
+        job.text, ssml=job.ssml, voice=job.voice, variant=job.variant, pitch=job.pitch, rate=job.rate,
+        pitch_range=job.pitch_range,
+    )
+    al = align(out, text=job.text, ssml=job.ssml).shifted(PAD_S)
     x = soxr.resample(out.samples.astype(np.float32), out.sample_rate, SAMPLE_RATE, quality="HQ")
     pad = np.zeros(int(round(PAD_S * SAMPLE_RATE)), np.float32)
     x = np.concatenate([pad, x, pad])

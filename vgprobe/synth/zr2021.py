@@ -1,4 +1,4 @@
-"""A small ZeroSpeech 2021 dev set (DESIGN.md §5 layout) from synthetic speech with known alignments.
+"""A small ZeroSpeech 2021 dev set, in the official dataset layout, from synthetic speech with known alignments.
 
     >>> root = build_zr2021(Path("zr"), speakers=4, sentences=25, seed=0)      # doctest: +SKIP
 
@@ -6,16 +6,24 @@ What it writes under ``root`` (``<spk>`` is a numeric speaker id: 100+ clean, 20
 
 - ``phonetic/dev-clean/<spk>-1-<nnnn>.wav`` and ``phonetic/dev-other/...``: each of ``speakers``
   speakers of the subset reads the same ``sentences`` sentences (so across-speaker ABX cells exist).
-  ``dev-other`` uses the harder speaker pool of ``speakers.py`` (unusual voices, faster rate).
+  ``dev-other`` uses the harder speaker pool of ``speakers.py`` (unusual voices, faster rate) and,
+  under the ``realistic`` difficulty, harder recording conditions (``conditions.py``).
 - ``phonetic/<subset>/<subset>.item``: triphone items, ``#file onset offset #phone prev-phone
   next-phone speaker``; the span covers previous + centre + next phone, all three contiguous (no pause
   inside); times in seconds with 4 decimals.
 - ``phonetic/<subset>/<subset>.phoneme.item``: the same columns, one item per phone, span = the phone;
   a phone next to a pause or the file edge has the context ``SIL``.
+- ``phonetic/<subset>/<subset>.words.json``: word alignments, ``{"<spk>-1-<nnnn>": [[onset_s,
+  offset_s, word], ...]}`` (``alignment_files.py``).
+- ``phonetic/<subset>/<spk>-1-<nnnn>.TextGrid``: the same words and the phones, one Praat TextGrid
+  per wav (tiers ``words`` and ``phones``).
 - ``semantic/dev/synthetic/<random>.wav``: every vocabulary word (``vocabulary.words()``) spoken in
-  isolation by each of ``semantic_voices`` clean speakers.
+  isolation by each of ``semantic_voices`` clean speakers: espeak's plain output at every difficulty
+  (the official set's synthetic words are studio TTS too).
 - ``semantic/dev/librispeech/<random>.wav``: word tokens cut from synthesised sentences with the word
-  alignments (at most 10 tokens per word; words espeak merged with a neighbour are not cut).
+  alignments (at most 10 tokens per word; words espeak merged with a neighbour are not cut); the
+  sentences are recorded in ``clean``-tier conditions, like dev-clean. Each file is one word, so the
+  semantic sets have no alignment files.
 - ``semantic/dev/gold.csv``: ``type,filename,word,voice`` (filename without extension), the
   official column order (the official scorer reads type and filename by position).
 - ``semantic/dev/pairs.csv``: ``type,dataset,word_1,word_2,similarity,relatedness``; dataset
@@ -24,6 +32,11 @@ What it writes under ``root`` (``<spk>`` is a numeric speaker id: 100+ clean, 20
 - ``vgprobe-synth.json``: what built it (kind and configuration).
 
 File names of the semantic sets are random 12-letter names (seeded), as in ZR2021.
+
+``difficulty`` (``conditions.py``): ``realistic`` (default) varies prosody within each speaker and
+records every sentence in a simulated room with noise and a microphone; ``clean`` writes espeak's
+plain output, byte for byte the audio and item files vgprobe wrote before difficulties existed.
+Alignments are exact at both: every transformation keeps the signal in time (``channel.py``).
 """
 
 from __future__ import annotations
@@ -37,12 +50,17 @@ from pathlib import Path
 
 import numpy as np
 
+from vgprobe.audio import SAMPLE_RATE
 from vgprobe.errors import ConfigError
 from vgprobe.synth import vocabulary
+from vgprobe.synth.alignment import Alignment
+from vgprobe.synth.alignment_files import write_textgrid, write_words_json
+from vgprobe.synth.conditions import DEFAULT_DIFFICULTY, Tier, check_difficulty
 from vgprobe.synth.lm_sets import write_lm_sets
 from vgprobe.synth.output import atomic_dataset
 from vgprobe.synth.speakers import Speaker, pick_speakers
-from vgprobe.synth.worker import SAMPLE_RATE, Job, Utterance, synthesize_all
+from vgprobe.synth.speech import Line, speak_all
+from vgprobe.synth.worker import Utterance
 
 MAX_TOKENS = 10
 ITEM_HEADER = "#file onset offset #phone prev-phone next-phone speaker"
@@ -56,16 +74,13 @@ class ZR2021Config:
     semantic_voices: int = 4
     semantic_sentences: int = 120
     pairs_per_dataset: int = 120
+    difficulty: str = DEFAULT_DIFFICULTY
 
 
 def _write_wav(path: Path, audio: np.ndarray) -> None:
     import soundfile as sf
 
     sf.write(str(path), audio, SAMPLE_RATE, subtype="PCM_16", format="WAV")
-
-
-def _job(text: str, spk: Speaker, seed: int) -> Job:
-    return Job(text=text, voice=spk.voice, variant=spk.variant, pitch=spk.pitch, rate=spk.rate, seed=seed)
 
 
 def _fmt(t: float) -> str:
@@ -129,6 +144,7 @@ def build_zr2021(
     semantic_voices: int = 4,
     semantic_sentences: int = 120,
     pairs_per_dataset: int = 120,
+    difficulty: str = DEFAULT_DIFFICULTY,
     processes: int = 1,
 ) -> Path:
     """Build the set under ``out`` (see the module docstring) and return ``out``.
@@ -136,7 +152,8 @@ def build_zr2021(
     Deterministic: the same arguments give byte-identical files (``processes`` changes speed only).
     An ``out`` already built with the same arguments is returned as is.
     """
-    cfg = ZR2021Config(speakers, sentences, seed, semantic_voices, semantic_sentences, pairs_per_dataset)
+    cfg = ZR2021Config(speakers, sentences, seed, semantic_voices, semantic_sentences, pairs_per_dataset, difficulty)
+    check_difficulty(difficulty)
     if sentences < 1 or semantic_voices < 1 or semantic_sentences < 1 or pairs_per_dataset < 1:
         raise ConfigError(f"sizes must be positive: {cfg}")
     rng = random.Random(seed)
@@ -144,29 +161,35 @@ def build_zr2021(
         "dev-clean": pick_speakers(rng, n=speakers, pool="clean", first_id=100),
         "dev-other": pick_speakers(rng, n=speakers, pool="other", first_id=200),
     }
+    tiers: dict[str, Tier] = {"dev-clean": "clean", "dev-other": "other"}
     texts = {name: [vocabulary.sentence(rng) for _ in range(sentences)] for name in subsets}
     sem_speakers = pick_speakers(rng, n=semantic_voices, pool="clean", first_id=300)
     sem_texts = [vocabulary.sentence(rng) for _ in range(semantic_sentences)]
     words = list(vocabulary.words())
 
-    jobs: list[Job] = []
+    def dither(index: int) -> int:
+        # the semantic blocks share one dither seed each, as they always have (byte-identical rebuilds)
+        return seed * 1_000_003 + index
+
+    lines: list[Line] = []
     phonetic_keys: list[tuple[str, Speaker, str]] = []
     for subset, spks in subsets.items():
         for spk in spks:
             for k, text in enumerate(texts[subset]):
                 phonetic_keys.append((subset, spk, f"{spk.name}-1-{k:04d}"))
-                jobs.append(_job(text, spk, len(jobs) + seed * 1_000_003))
-    n_phonetic = len(jobs)
+                lines.append(Line(text, spk, tiers[subset], dither(len(lines))))
+    n_phonetic = len(lines)
+    # the synthetic sSIMI words are studio TTS in ZR2021 too: espeak's plain output at every difficulty
     synthetic_keys = [(spk, w) for w in words for spk in sem_speakers]
-    jobs += [_job(w, spk, len(jobs) + seed * 1_000_003) for spk, w in synthetic_keys]
+    lines += [Line(w, spk, None, dither(n_phonetic)) for spk, w in synthetic_keys]
     n_synthetic = len(synthetic_keys)
     sentence_speakers = [sem_speakers[i % len(sem_speakers)] for i in range(len(sem_texts))]
-    jobs += [_job(t, spk, len(jobs) + seed * 1_000_003) for t, spk in zip(sem_texts, sentence_speakers)]
+    lines += [Line(t, spk, "clean", dither(n_phonetic + n_synthetic)) for t, spk in zip(sem_texts, sentence_speakers)]
 
     with atomic_dataset(out, kind="zr2021", config=asdict(cfg)) as tmp:
         if tmp is None:
             return Path(out)
-        utts = synthesize_all(jobs, processes=processes)
+        utts = speak_all(lines, seed=seed, difficulty=difficulty, processes=processes)
         _write_phonetic(tmp, phonetic_keys, utts[:n_phonetic])
         gold: list[tuple[str, str, str, str]] = []
         syn_dir = tmp / "semantic" / "dev" / "synthetic"
@@ -182,16 +205,20 @@ def build_zr2021(
             utts[n_phonetic + n_synthetic :],
         )
         _write_semantic_csvs(tmp / "semantic" / "dev", rng, gold, pairs_per_dataset)
-        write_lm_sets(tmp, spoken=[j.text for j in jobs[:n_phonetic]], speakers=sem_speakers, seed=seed, processes=processes)
+        write_lm_sets(tmp, spoken=[line.text for line in lines[:n_phonetic]], speakers=sem_speakers, seed=seed,
+                      processes=processes)
     return Path(out)
 
 
 def _write_phonetic(tmp: Path, keys: list[tuple[str, Speaker, str]], utts: list[Utterance]) -> None:
     items: dict[str, dict[str, list[str]]] = {}
+    alignments: dict[str, dict[str, Alignment]] = {}
     for (subset, spk, stem), utt in zip(keys, utts):
         folder = tmp / "phonetic" / subset
         folder.mkdir(parents=True, exist_ok=True)
         _write_wav(folder / f"{stem}.wav", utt.audio)
+        write_textgrid(folder / f"{stem}.TextGrid", utt.alignment, duration=utt.duration)
+        alignments.setdefault(subset, {})[stem] = utt.alignment
         per = items.setdefault(subset, {"triphone": [], "phoneme": []})
         for kind in per:
             per[kind] += item_lines(stem, spk.name, utt, kind=kind)
@@ -199,6 +226,7 @@ def _write_phonetic(tmp: Path, keys: list[tuple[str, Speaker, str]], utts: list[
         for kind, lines in per.items():
             name = f"{subset}.item" if kind == "triphone" else f"{subset}.phoneme.item"
             (tmp / "phonetic" / subset / name).write_text("\n".join([ITEM_HEADER, *lines]) + "\n")
+        write_words_json(tmp / "phonetic" / subset / f"{subset}.words.json", alignments[subset])
 
 
 def _write_librispeech(

@@ -104,11 +104,13 @@ def attr(obj: Any, path: str, *, used_by: str) -> Any:
 
 
 def call(fn: Any, *args: Any, internal: str, used_by: str, **kwargs: Any) -> Any:
-    """``fn(*args, **kwargs)`` the way vgprobe calls it; a signature change fails by name."""
+    """``fn(*args, **kwargs)`` the way vgprobe calls it; a call that no longer works (signature, mask
+    shape) fails naming the internal."""
     try:
         return fn(*args, **kwargs)
-    except TypeError as exc:
-        pytest.fail(moved(f"{internal}{inspect.signature(fn)}", used_by, f"the call vgprobe makes fails ({exc})"))
+    except (TypeError, ValueError, RuntimeError) as exc:
+        sig = inspect.signature(fn.forward if isinstance(fn, nn.Module) else fn)
+        pytest.fail(moved(f"{internal}{sig}", used_by, f"the call vgprobe makes fails ({exc})"))
 
 
 def seeded(module: nn.Module, seed: int) -> nn.Module:

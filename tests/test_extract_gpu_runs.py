@@ -80,8 +80,9 @@ def test_overwrite_with_two_shards_only_shard_0_replaces_the_folder(old_run, tmp
     for i in (0, 1):
         assert not isinstance(results[i], BaseException), results[i]
     assert sorted(deleted) == [("shard-0", "trm1.6"), ("shard-0", "trm2.1")]
-    reference = tmp_path / "reference"
-    run_extract(data=wavs, out=reference, seed=1)
+    reference = tmp_path / "reference"  # the same two shards, one after the other, into a new folder
+    for i in (0, 1):
+        run_extract(data=wavs, out=reference, seed=1, shard=(i, 2))
     assert npy_files(out) == npy_files(reference)  # both halves, new model, the old-only file gone
     meta = yaml.safe_load((out / "trm1.6" / "meta.yaml").read_text())
     assert "seed 1" in meta["vgprobe"]["settings"]["model"]

@@ -112,3 +112,15 @@ def test_gpu_process_groups_use_pytorchs_sync_batchnorm_on_the_same_tensors():
     cpu = use_global_batchnorm(model(), device=torch.device("cpu"))  # gloo: vgprobe's own global BatchNorm
     kinds = {type(x) for x in cpu.modules() if isinstance(x, torch.nn.modules.batchnorm._BatchNorm)}
     assert kinds == {GlobalBatchNorm2d}
+
+
+def test_the_train_command_passes_its_collective_timeout(monkeypatch, tmp_path, capsys):
+    import vgprobe.train
+    from vgprobe.cli import main
+
+    seen = {}
+    monkeypatch.setattr(vgprobe.train, "train", lambda *a, **kw: seen.update(kw) or tmp_path / "best")
+    args = ["train", "--recipe", "tiny", "--data", str(tmp_path), "--out", str(tmp_path / "run")]
+    assert main(args + ["--collective-timeout-minutes", "30"]) == 0
+    assert seen["collective_timeout"] == timedelta(minutes=30)
+    assert main(args) == 0 and seen["collective_timeout"] == DEFAULT_COLLECTIVE_TIMEOUT

@@ -13,9 +13,8 @@ import torch
 import yaml
 
 from vgprobe.errors import ConfigError
-from vgprobe.extract import ExtractConfig, extract
+from vgprobe.extract import ExtractConfig, extract, writer
 from vgprobe.extract import run as run_module
-from vgprobe.extract import writer
 
 from test_extract import write_wavs
 

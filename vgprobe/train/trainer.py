@@ -190,13 +190,19 @@ class Trainer:
             generator=torch.Generator().manual_seed(self.cfg.seed))
 
     def step(self, batch: dict) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
-        """One update on one (local share of a) global batch: (detached losses, gradient norm)."""
+        """One update on one (local share of a) global batch: (detached losses, gradient norm).
+
+        On the CPU the forward and backward passes run with PyTorch's deterministic algorithms: the fine pass's
+        backward accumulates gradients of repeated indices (``index_put_``), in a thread-dependent order on the
+        CPU otherwise, and a run must repeat exactly to resume exactly. (On CUDA the kernels are left as they
+        are; ``benchmarks/gpu_check.py`` measures their run-to-run noise.)"""
         dev = self.world.device
         autocast = torch.autocast("cuda", dtype=torch.bfloat16) if self.amp else contextlib.nullcontext()
-        with autocast:
-            losses = self.objective(batch["wav"].to(dev), batch["padding_mask"].to(dev), batch["feats"].to(dev),
-                                    batch["boxes"].to(dev), batch["image"].to(dev))
-        losses["loss"].backward()
+        with _deterministic(dev.type == "cpu"):
+            with autocast:
+                losses = self.objective(batch["wav"].to(dev), batch["padding_mask"].to(dev), batch["feats"].to(dev),
+                                        batch["boxes"].to(dev), batch["image"].to(dev))
+            losses["loss"].backward()
         grad_norm = torch.nn.utils.clip_grad_norm_(self.params, self.cfg.max_grad_norm)
         self.opt.step()
         self.opt.zero_grad(set_to_none=True)
@@ -302,6 +308,21 @@ class _TrainLog:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+@contextlib.contextmanager
+def _deterministic(enabled: bool):
+    """PyTorch's deterministic algorithms while the block runs (when ``enabled``); the process's setting after."""
+    if not enabled:
+        yield
+        return
+    before = torch.are_deterministic_algorithms_enabled()
+    warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
+    torch.use_deterministic_algorithms(True)
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(before, warn_only=warn_only)
 
 
 def _any_rank(flag: bool, world: World) -> bool:

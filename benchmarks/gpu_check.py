@@ -193,8 +193,10 @@ def part_extract(ctx: Context) -> None:
     seconds = {}
     for name, (device, dtype) in runs.items():
         t0 = time.perf_counter()
-        rc = cli(["extract", "--checkpoint", checkpoint, "--data", str(data), "--out", str(ctx.work / name),
-                  "--layer", ",".join(layers), "--task", task, "--device", device, "--dtype", dtype, "--no-progress"])
+        with contextlib.redirect_stdout(sys.stderr):  # stdout carries the table alone
+            rc = cli(["extract", "--checkpoint", checkpoint, "--data", str(data), "--out", str(ctx.work / name),
+                      "--layer", ",".join(layers), "--task", task, "--device", device, "--dtype", dtype,
+                      "--no-progress"])
         seconds[name] = time.perf_counter() - t0
         if rc != 0:
             raise RuntimeError(f"vgprobe extract --device {device} --dtype {dtype} exited {rc}")

@@ -107,3 +107,50 @@ def test_local_batches_alone_give_a_different_loss():
         full = obj(*batch)["loss"]
         half = obj(*(x[:2] for x in batch))["loss"]
     assert abs(float(full) - float(half)) > 0.1
+
+
+# ------------------------------------------------------------------------ the Trainer under two processes
+def _trainer_worker(rank: int, world_size: int, port: int, corpus: str, recipe: str, out: str) -> None:
+    """One torchrun-like process: the Trainer finds its rank in the environment, as under torchrun."""
+    from pathlib import Path
+
+    from vgprobe.train import Trainer, train
+
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(world_size),
+                      LOCAL_RANK=str(rank))
+    torch.set_num_threads(1)
+    out = Path(out)
+    try:
+        trainer = Trainer.setup(recipe, corpus, out / "straight", device="cpu")
+        with torch.random.fork_rng(devices=[]):  # look at the stream dropout will draw from, without moving it
+            mask = torch.nn.functional.dropout(torch.ones(512), 0.5) != 0
+        torch.save({"mask": mask, "init": trainer.model.state_dict()}, out / f"rank{rank}.pt")
+        trainer.fit(max_steps=4, progress=False)
+        train(recipe, corpus, out / "resumed", max_steps=2, device="cpu", progress=False)
+        train(recipe, corpus, out / "resumed", max_steps=4, resume=True, device="cpu", progress=False)
+    finally:
+        torch.distributed.destroy_process_group()
+
+
+def test_ranks_draw_their_own_dropout_and_resume_exactly(corpus, recipe, tmp_path):
+    """With dropout on (the test recipe), the ranks start from the same weights but draw different dropout
+    masks; each rank's random state is saved, so 2 + resume + 2 steps under two processes equal 4 steps."""
+    from safetensors.torch import load_file
+
+    from vgprobe.errors import ConfigError
+    from vgprobe.train import Trainer
+
+    mp.spawn(_trainer_worker, args=(2, _free_port(), str(corpus), str(recipe), str(tmp_path)), nprocs=2, join=True)
+    r0, r1 = (torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in (0, 1))
+    for k, v in r0["init"].items():
+        assert torch.equal(v, r1["init"][k]), k  # one initialisation
+    assert not torch.equal(r0["mask"], r1["mask"])  # two dropout streams
+    straight = load_file(str(tmp_path / "straight" / "last" / "model.safetensors"))
+    resumed = load_file(str(tmp_path / "resumed" / "last" / "model.safetensors"))
+    for k, v in straight.items():
+        assert torch.equal(v, resumed[k]), k
+    state = torch.load(tmp_path / "resumed" / "last" / "training_state.pt", weights_only=True)
+    assert state["world_size"] == 2 and len(state["rng"]) == 2
+    assert not torch.equal(state["rng"][0]["cpu"], state["rng"][1]["cpu"])
+    with pytest.raises(ConfigError, match="2 processes"):
+        Trainer.setup(recipe, corpus, tmp_path / "resumed", resume=True, device="cpu")

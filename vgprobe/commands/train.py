@@ -31,6 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", help="cpu or cuda (default: cuda when available)")
     parser.add_argument("--amp", action="store_true", help="bf16 autocast (GPU only; the authors train in fp32)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--collective-timeout-minutes", type=float, default=120.0,
+                        help="under torchrun: how long a process waits at a collective before the run is aborted; "
+                        "the other ranks wait for rank 0's validation (default 120)")
     for name, typ in OVERRIDES:
         parser.add_argument(f"--{name.replace('_', '-')}", dest=name, type=typ, help=f"override the recipe's {name}")
     for name, text in SWITCHES:
@@ -38,6 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
     from vgprobe.train import train
 
     best = train(
@@ -45,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
         overrides={name: getattr(args, name) for name, _ in OVERRIDES + SWITCHES},
         init_w2v2=args.init_w2v2, audio_root=args.audio_root, resume=args.resume, max_steps=args.max_steps, drop_missing=args.drop_missing,
         device=args.device, amp=args.amp, progress=not args.no_progress,
+        collective_timeout=timedelta(minutes=args.collective_timeout_minutes),
     )
     print(best)
     return 0

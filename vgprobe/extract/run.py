@@ -5,18 +5,28 @@ computes on that file alone, unpadded (see ``FaSTVGS.audio_layers_each``). Outpu
 atomically; a re-run skips files whose outputs are complete (shape checked) and recomputes the
 rest batch by batch with the same batch plan, so an interrupted run ends exactly as an
 uninterrupted one.
+
+Shards (torchrun ranks or ``--shard i/n``) split the files and share the layer folders: only shard 0 replaces
+a folder under ``--overwrite`` (the others wait for it; :func:`vgprobe.extract.writer.prepare_layer_folder`),
+and each shard removes only the leftover temporaries of its own files.
+
+On a CUDA device, ``dtype="float32"`` runs with TF32 off (matmuls and cuDNN convolutions), so the features are
+float32 computations as on the CPU; ``bfloat16`` is the explicit fast, approximate choice.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Literal
 
 from vgprobe import __version__
-from vgprobe.atomic import remove_stale_temporaries, write_text_atomic
+from vgprobe.atomic import write_text_atomic
 from vgprobe.audio import SAMPLE_RATE, read_audio, require_min_samples
 from vgprobe.errors import CheckpointError, InputError
 from vgprobe.extract.encoders import Encoder, load_encoder
@@ -52,6 +62,7 @@ class ExtractConfig:
     dtype: Literal["float32", "bfloat16"] = "float32"
     seed: int = 0
     progress: bool = False
+    shard_wait_seconds: float = 900.0  # how long shard i > 0 waits for shard 0 to replace a folder (--overwrite)
 
 
 @dataclass
@@ -98,6 +109,7 @@ def extract(cfg: ExtractConfig, *, log: Callable[[str], None] = print) -> Extrac
     layers = resolve_layers(encoder, cfg.layers)
     sources = shard(list_sources(cfg.data, split=cfg.split, task=cfg.task), *cfg.shard)
     folders = {name: Path(cfg.out) / name for name in layers}
+    ext = f".{cfg.fmt}"
     result = ExtractResult(layers=layers, folders=folders, n_files=len(sources))
     tasks = [cfg.task] if cfg.task != "all" else ["phonetic", "semantic"]
     for name in layers:
@@ -115,8 +127,9 @@ def extract(cfg: ExtractConfig, *, log: Callable[[str], None] = print) -> Extrac
             "tasks": tasks,
         }
         prepare_layer_folder(folders[name], meta_document(frame_shift=encoder.frame_shift(name), settings=settings,
-                                                          version=__version__), overwrite=cfg.overwrite)
-        remove_stale_temporaries(folders[name])
+                                                          version=__version__), overwrite=cfg.overwrite,
+                             shard_index=cfg.shard[0], wait_seconds=cfg.shard_wait_seconds)
+        remove_own_stale_temporaries(folders[name], {(folders[name] / s.rel).with_suffix(ext) for s in sources})
 
     good: list[Source] = []
     lengths: list[int] = []
@@ -131,6 +144,24 @@ def extract(cfg: ExtractConfig, *, log: Callable[[str], None] = print) -> Extrac
     result.audio_seconds = sum(lengths) / SAMPLE_RATE
 
     bar = _progress(cfg.progress, result.audio_seconds)
+    with strict_float32(cfg.device, cfg.dtype):
+        _compute(cfg, encoder, layers, folders, good, lengths, result, bar)
+    bar.close()
+
+    if result.resampled:
+        names = ", ".join(str(p) for p in result.resampled[:5])
+        more = f" and {len(result.resampled) - 5} more" if len(result.resampled) > 5 else ""
+        log(f"warning: resampled to 16 kHz with soxr: {names}{more}")
+    _write_skipped(cfg, result)
+    write_last_run(Path(cfg.out), layers=layers, split=cfg.split, task=cfg.task, data=Path(cfg.data),
+                   checkpoint=cfg.checkpoint)
+    result.wall_seconds = time.perf_counter() - t0
+    return result
+
+
+def _compute(cfg: ExtractConfig, encoder: Encoder, layers: list[str], folders: dict[str, Path], good: list[Source],
+             lengths: list[int], result: ExtractResult, bar) -> None:
+    """Compute and write the features of every file not already complete, batch by batch."""
     ext = f".{cfg.fmt}"
     for batch in plan_batches(lengths, cfg.batch_seconds):
         todo = [i for i in batch if not all(
@@ -166,17 +197,50 @@ def extract(cfg: ExtractConfig, *, log: Callable[[str], None] = print) -> Extrac
             result.n_computed += len([i for i in members if i in todo])
             result.n_reused += len([i for i in members if i not in todo])
         bar.update(sum(lengths[i] for i in batch) / SAMPLE_RATE)
-    bar.close()
 
-    if result.resampled:
-        names = ", ".join(str(p) for p in result.resampled[:5])
-        more = f" and {len(result.resampled) - 5} more" if len(result.resampled) > 5 else ""
-        log(f"warning: resampled to 16 kHz with soxr: {names}{more}")
-    _write_skipped(cfg, result)
-    write_last_run(Path(cfg.out), layers=layers, split=cfg.split, task=cfg.task, data=Path(cfg.data),
-                   checkpoint=cfg.checkpoint)
-    result.wall_seconds = time.perf_counter() - t0
-    return result
+
+@contextlib.contextmanager
+def strict_float32(device: str, dtype: str = "float32") -> Iterator[None]:
+    """While the block runs on a CUDA ``device`` in ``float32``: TF32 off for matmuls and cuDNN convolutions
+    (PyTorch allows TF32 convolutions by default; TF32 keeps 10 mantissa bits), so float32 results compare with
+    the CPU's and the reference implementation's. The previous settings are restored afterwards. Elsewhere (the
+    CPU, or ``bfloat16``: an explicit approximate choice) it changes nothing."""
+    import torch
+
+    if dtype != "float32" or not str(device).startswith("cuda"):
+        yield
+        return
+    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
+
+
+def remove_own_stale_temporaries(folder: Path, own: set[Path]) -> int:
+    """Delete the ``.<name>.<pid>.tmp`` files that a killed run left for outputs in ``own`` (this shard's files),
+    when their process is gone; returns how many. Another shard's temporaries are never touched: that shard may
+    be writing them now, possibly on another machine, where a process id says nothing."""
+    removed = 0
+    if not folder.is_dir():
+        return 0
+    for tmp in folder.rglob(".*.tmp"):
+        parts = tmp.name[1:].rsplit(".", 2)  # <name>, <pid>, tmp
+        if len(parts) == 3 and parts[1].isdigit() and tmp.with_name(parts[0]) in own and not _alive(int(parts[1])):
+            tmp.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _fail_or_skip(cfg: ExtractConfig, result: ExtractResult, src: Source, exc: InputError) -> None:

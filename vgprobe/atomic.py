@@ -82,16 +82,22 @@ def atomic_folder(folder: str | Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def remove_stale_temporaries(folder: str | Path) -> int:
-    """Delete ``.<name>.<pid>.tmp`` files under ``folder`` left by killed runs (only those whose process is
-    gone); returns how many."""
+def remove_stale_temporaries(folder: str | Path, *, targets: set[Path] | None = None) -> int:
+    """Delete ``.<name>.<pid>.tmp`` files under ``folder`` that killed runs left (only those whose process is
+    gone); with ``targets``, only temporaries of those output paths (e.g. one shard's own files: another
+    shard may be writing its temporaries now, possibly on another machine, where a process id says nothing).
+    Returns how many were deleted."""
     folder = Path(folder)
     removed = 0
     if not folder.is_dir():
         return 0
     for tmp in folder.rglob(".*.tmp"):
-        parts = tmp.name.rsplit(".", 2)
-        if len(parts) == 3 and parts[1].isdigit() and not _alive(int(parts[1])):
+        parts = tmp.name[1:].rsplit(".", 2)  # <name>, <pid>, tmp
+        if len(parts) != 3 or not parts[1].isdigit():
+            continue
+        if targets is not None and tmp.with_name(parts[0]) not in targets:
+            continue
+        if not _alive(int(parts[1])):
             tmp.unlink(missing_ok=True)
             removed += 1
     return removed

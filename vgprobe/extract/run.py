@@ -17,7 +17,6 @@ float32 computations as on the CPU; ``bfloat16`` is the explicit fast, approxima
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import Callable, Literal
 
 from vgprobe import __version__
-from vgprobe.atomic import write_text_atomic
+from vgprobe.atomic import remove_stale_temporaries, write_text_atomic
 from vgprobe.audio import SAMPLE_RATE, read_audio, require_min_samples
 from vgprobe.errors import CheckpointError, InputError
 from vgprobe.extract.encoders import Encoder, load_encoder
@@ -129,7 +128,7 @@ def extract(cfg: ExtractConfig, *, log: Callable[[str], None] = print) -> Extrac
         prepare_layer_folder(folders[name], meta_document(frame_shift=encoder.frame_shift(name), settings=settings,
                                                           version=__version__), overwrite=cfg.overwrite,
                              shard_index=cfg.shard[0], wait_seconds=cfg.shard_wait_seconds)
-        remove_own_stale_temporaries(folders[name], {(folders[name] / s.rel).with_suffix(ext) for s in sources})
+        remove_stale_temporaries(folders[name], targets={(folders[name] / s.rel).with_suffix(ext) for s in sources})
 
     good: list[Source] = []
     lengths: list[int] = []
@@ -216,31 +215,6 @@ def strict_float32(device: str, dtype: str = "float32") -> Iterator[None]:
         yield
     finally:
         torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
-
-
-def remove_own_stale_temporaries(folder: Path, own: set[Path]) -> int:
-    """Delete the ``.<name>.<pid>.tmp`` files that a killed run left for outputs in ``own`` (this shard's files),
-    when their process is gone; returns how many. Another shard's temporaries are never touched: that shard may
-    be writing them now, possibly on another machine, where a process id says nothing."""
-    removed = 0
-    if not folder.is_dir():
-        return 0
-    for tmp in folder.rglob(".*.tmp"):
-        parts = tmp.name[1:].rsplit(".", 2)  # <name>, <pid>, tmp
-        if len(parts) == 3 and parts[1].isdigit() and tmp.with_name(parts[0]) in own and not _alive(int(parts[1])):
-            tmp.unlink(missing_ok=True)
-            removed += 1
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _fail_or_skip(cfg: ExtractConfig, result: ExtractResult, src: Source, exc: InputError) -> None:

@@ -73,7 +73,7 @@ def test_gold_naming_a_missing_feature_file(data):
 def test_a_word_with_more_than_ten_tokens(data):
     word = next(line for line in data.pairs.read_text().splitlines() if line.startswith("librispeech")).split(",")[2]
     lines = data.gold.read_text().splitlines()
-    stem = next(line for line in lines if line.startswith(f"librispeech,") and line.split(",")[2] == word).split(",")[1]
+    stem = next(line for line in lines if line.startswith("librispeech,") and line.split(",")[2] == word).split(",")[1]
     src = data.features / "librispeech" / f"{stem}.txt"
     for k in range(11):
         shutil.copy(src, src.with_name(f"extra{k}.txt"))

@@ -32,7 +32,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mix-to-mono", action="store_true", help="average the channels of multi-channel audio")
     p.add_argument("--seed", type=int, default=0, help="seed of random:<preset> models (default 0)")
     prog = p.add_mutually_exclusive_group()
-    prog.add_argument("--progress", dest="progress", action="store_true", default=None, help="show a progress bar")
+    prog.add_argument("--progress", dest="progress", action="store_true", default=None,
+                      help="show progress (the default: a bar on a terminal, a line every 30 s elsewhere)")
     prog.add_argument("--no-progress", dest="progress", action="store_false")
 
 
@@ -53,13 +54,20 @@ def run(args: argparse.Namespace) -> int:
         split=project.split or "dev", task=args.task, fmt=args.fmt, batch_seconds=args.batch_seconds,
         device=device, shard=parse_shard(args.shard), on_error=args.on_error, overwrite=args.overwrite,
         mix_to_mono=args.mix_to_mono, dtype=args.dtype, seed=args.seed,
-        progress=sys.stderr.isatty() if args.progress is None else args.progress,
+        progress=args.progress is not False,  # a bar on a terminal, plain progress lines elsewhere
     )
     res = extract(cfg, log=lambda m: print(m, file=sys.stderr))
-    rate = res.audio_seconds / res.wall_seconds if res.wall_seconds else 0.0
-    print(f"extracted {', '.join(res.layers)}: {res.n_computed} files computed, {res.n_reused} already done, "
-          f"{len(res.skipped)} skipped; {res.audio_seconds:.1f} s of audio in {res.wall_seconds:.1f} s "
-          f"({rate:.1f} audio-s/s) -> {cfg.out}")
+    print(summary_line(res, cfg.out))
     for path, reason in res.skipped:
         print(f"skipped {path}: {reason}", file=sys.stderr)
     return res.exit_code
+
+
+def summary_line(res, out) -> str:
+    """One line on what the run did; the rate counts only the audio this run computed."""
+    if res.n_files and res.n_computed == 0 and res.n_reused == res.n_files - len(res.skipped):
+        return f"all {res.n_reused} files already done for {', '.join(res.layers)} -> {out} (nothing computed)"
+    rate = res.computed_seconds / res.wall_seconds if res.wall_seconds else 0.0
+    return (f"extracted {', '.join(res.layers)}: {res.n_computed} files computed, {res.n_reused} already done, "
+            f"{len(res.skipped)} skipped; {res.computed_seconds:.1f} s of audio computed in {res.wall_seconds:.1f} s "
+            f"({rate:.1f} audio-s/s) -> {out}")

@@ -17,7 +17,7 @@ float32 computations as on the CPU; ``bfloat16`` is the explicit fast, approxima
 from __future__ import annotations
 
 import contextlib
-import sys
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,6 +38,8 @@ from vgprobe.extract.writer import (
     write_features,
 )
 from vgprobe.layer_names import select_layers
+from vgprobe.progress import progress
+from vgprobe.zerospeech.features import FEATURE_EXTENSIONS, INCOMPLETE_MARKER
 from vgprobe.extract.record import write_last_run
 
 EXIT_SKIPPED = 3
@@ -71,7 +73,8 @@ class ExtractResult:
     n_files: int
     n_computed: int = 0
     n_reused: int = 0
-    audio_seconds: float = 0.0
+    audio_seconds: float = 0.0  # of every readable file of the shard
+    computed_seconds: float = 0.0  # of the files computed by this run (not already done)
     wall_seconds: float = 0.0
     skipped: list[tuple[Path, str]] = field(default_factory=list)
     resampled: list[Path] = field(default_factory=list)
@@ -103,6 +106,13 @@ def _probe(src: Source, mix_to_mono: bool) -> tuple[int, int]:
 
 
 def extract(cfg: ExtractConfig, *, log: Callable[[str], None] = print) -> ExtractResult:
+    """Extract ``cfg.layers`` of ``cfg.checkpoint`` for every audio file of ``cfg.data`` into ``cfg.out/<layer>``.
+
+    Every file is checked (header, channels, length) before anything is written, so a refused run leaves
+    nothing behind. While it runs each layer folder carries this shard's incomplete marker (scorers refuse such
+    a folder); a run that fails after writing features leaves them and the marker, and re-running the same
+    command finishes the job; a layer folder this run created and never wrote a feature into is removed.
+    """
     t0 = time.perf_counter()
     encoder = load_encoder(cfg.checkpoint, seed=cfg.seed, dtype=cfg.dtype).to(cfg.device)
     layers = resolve_layers(encoder, cfg.layers)
@@ -110,25 +120,6 @@ def extract(cfg: ExtractConfig, *, log: Callable[[str], None] = print) -> Extrac
     folders = {name: Path(cfg.out) / name for name in layers}
     ext = f".{cfg.fmt}"
     result = ExtractResult(layers=layers, folders=folders, n_files=len(sources))
-    tasks = [cfg.task] if cfg.task != "all" else ["phonetic", "semantic"]
-    for name in layers:
-        settings = {
-            "model": encoder.description,
-            "model_sha256": encoder.fingerprint,
-            "checkpoint": cfg.checkpoint,
-            "layer": name,
-            "frame_shift": encoder.frame_shift(name),
-            "format": cfg.fmt,
-            "dtype": cfg.dtype,
-            "normalisation": encoder.normalisation(),
-            "data": str(Path(cfg.data).resolve()),
-            "split": cfg.split,
-            "tasks": tasks,
-        }
-        prepare_layer_folder(folders[name], meta_document(frame_shift=encoder.frame_shift(name), settings=settings,
-                                                          version=__version__), overwrite=cfg.overwrite,
-                             shard_index=cfg.shard[0], wait_seconds=cfg.shard_wait_seconds)
-        remove_stale_temporaries(folders[name], targets={(folders[name] / s.rel).with_suffix(ext) for s in sources})
 
     good: list[Source] = []
     lengths: list[int] = []
@@ -142,10 +133,25 @@ def extract(cfg: ExtractConfig, *, log: Callable[[str], None] = print) -> Extrac
         lengths.append(n)
     result.audio_seconds = sum(lengths) / SAMPLE_RATE
 
-    bar = _progress(cfg.progress, result.audio_seconds)
-    with strict_float32(cfg.device, cfg.dtype):
-        _compute(cfg, encoder, layers, folders, good, lengths, result, bar)
-    bar.close()
+    created = [name for name in layers if not folders[name].exists()]
+    marker = f"{INCOMPLETE_MARKER}.shard-{cfg.shard[0]}-of-{cfg.shard[1]}"
+    try:
+        for name in layers:
+            prepare_layer_folder(folders[name], _meta(cfg, encoder, name), overwrite=cfg.overwrite,
+                                 shard_index=cfg.shard[0], wait_seconds=cfg.shard_wait_seconds)
+            (folders[name] / marker).touch()
+            remove_stale_temporaries(folders[name], targets={(folders[name] / s.rel).with_suffix(ext) for s in sources})
+        bar = progress(result.audio_seconds, desc="extract", unit="audio-s", mode="auto" if cfg.progress else "off")
+        with strict_float32(cfg.device, cfg.dtype):
+            _compute(cfg, encoder, layers, folders, good, lengths, result, bar)
+        bar.close()
+    except BaseException:
+        for name in created:  # nothing of ours worth keeping for a resume: leave no trace
+            if not any(p.suffix in FEATURE_EXTENSIONS for p in folders[name].rglob("*")):
+                shutil.rmtree(folders[name], ignore_errors=True)
+        raise
+    for name in layers:
+        (folders[name] / marker).unlink(missing_ok=True)
 
     if result.resampled:
         names = ", ".join(str(p) for p in result.resampled[:5])
@@ -156,6 +162,23 @@ def extract(cfg: ExtractConfig, *, log: Callable[[str], None] = print) -> Extrac
                    checkpoint=cfg.checkpoint)
     result.wall_seconds = time.perf_counter() - t0
     return result
+
+
+def _meta(cfg: ExtractConfig, encoder: Encoder, name: str) -> dict:
+    settings = {
+        "model": encoder.description,
+        "model_sha256": encoder.fingerprint,
+        "checkpoint": cfg.checkpoint,
+        "layer": name,
+        "frame_shift": encoder.frame_shift(name),
+        "format": cfg.fmt,
+        "dtype": cfg.dtype,
+        "normalisation": encoder.normalisation(),
+        "data": str(Path(cfg.data).resolve()),
+        "split": cfg.split,
+        "tasks": [cfg.task] if cfg.task != "all" else ["phonetic", "semantic"],
+    }
+    return meta_document(frame_shift=encoder.frame_shift(name), settings=settings, version=__version__)
 
 
 def _compute(cfg: ExtractConfig, encoder: Encoder, layers: list[str], folders: dict[str, Path], good: list[Source],
@@ -194,6 +217,7 @@ def _compute(cfg: ExtractConfig, encoder: Encoder, layers: list[str], folders: d
                     if i in todo:
                         write_features((folders[n] / good[i].rel).with_suffix(ext), arr, cfg.fmt)
             result.n_computed += len([i for i in members if i in todo])
+            result.computed_seconds += sum(lengths[i] for i in members if i in todo) / SAMPLE_RATE
             result.n_reused += len([i for i in members if i not in todo])
         bar.update(sum(lengths[i] for i in batch) / SAMPLE_RATE)
 
@@ -232,13 +256,3 @@ def _write_skipped(cfg: ExtractConfig, result: ExtractResult) -> None:
         return
     lines = ["file\treason"] + [f"{p}\t{reason}" for p, reason in result.skipped]
     write_text_atomic(path, "\n".join(lines) + "\n")
-
-
-
-
-
-def _progress(enabled: bool, total_seconds: float):
-    from tqdm import tqdm
-
-    return tqdm(total=round(total_seconds, 1), unit="audio-s", unit_scale=False, file=sys.stderr, disable=not enabled,
-                bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} audio-s [{elapsed}<{remaining}, {rate_fmt}]")

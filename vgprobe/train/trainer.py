@@ -273,9 +273,9 @@ class _TrainLog:
         self._reset()
         self.bar = None
         if progress and trainer.world.is_main:
-            from tqdm import tqdm
+            from vgprobe.progress import progress as make_progress
 
-            self.bar = tqdm(total=stop, initial=trainer.step_count, desc="train", unit="step", dynamic_ncols=True)
+            self.bar = make_progress(stop, initial=trainer.step_count, desc="train", unit="steps")
 
     def _reset(self) -> None:
         self.sums: torch.Tensor | None = None  # (len(LOSSES),) on the device

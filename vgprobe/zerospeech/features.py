@@ -14,6 +14,29 @@ import numpy as np
 from vgprobe.errors import InputError
 
 FEATURE_EXTENSIONS: tuple[str, ...] = (".npy", ".txt", ".pt")
+# An extraction that is running or was interrupted leaves one marker per shard in its layer folder
+# (``.vgprobe-incomplete.shard-<i>-of-<n>``); re-running the same extraction finishes it and removes it.
+INCOMPLETE_MARKER = ".vgprobe-incomplete"
+
+
+def incomplete_shards(layer_folder: str | Path) -> list[str]:
+    """The shards (``"i/n"``) whose extraction into ``layer_folder`` has not finished."""
+    names = sorted(p.name for p in Path(layer_folder).glob(f"{INCOMPLETE_MARKER}.shard-*"))
+    return [n.removeprefix(f"{INCOMPLETE_MARKER}.shard-").replace("-of-", "/") for n in names]
+
+
+def require_complete(folder: str | Path) -> None:
+    """Refuse a feature folder inside an unfinished extraction (its layer folder, the nearest ancestor with a
+    ``meta.yaml``, within three levels, carries an incomplete marker)."""
+    folder = Path(folder)
+    for layer in [folder, *folder.parents][:4]:
+        if (layer / "meta.yaml").is_file():
+            shards = incomplete_shards(layer)
+            if shards:
+                raise InputError(f"{layer}: the extraction into this folder has not finished (shard "
+                                 f"{', '.join(shards)} interrupted or still running); re-run the same "
+                                 "`vgprobe extract` command to finish it")
+            return
 
 
 def read_features(path: str | Path, *, allow_empty: bool = True) -> np.ndarray:
@@ -68,6 +91,7 @@ def index_feature_files(folder: str | Path, ext: str | None = None) -> dict[str,
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: feature folder does not exist")
+    require_complete(folder)
     if ext is not None:
         ext = ext if ext.startswith(".") else f".{ext}"
         if ext not in FEATURE_EXTENSIONS:

@@ -20,6 +20,7 @@ from vgprobe.zerospeech.abx.counting import count_one, count_sorted
 from vgprobe.zerospeech.abx.distances import distance_block, gather_columns
 from vgprobe.zerospeech.abx.dtw import dtw_both, dtw_rows, fill_distances
 
+ASYMMETRIC = 2  # the distance code of ``kl``: d(x, y) != d(y, x), so no cost matrix serves both orientations
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -70,16 +71,22 @@ def _cross(frames, off, ln, kind, p, q, r, j, dist, cost, memo, done):  # noqa: 
 
 @numba.njit(cache=True)
 def _pair(frames, off, ln, kind, i, j, dist, cost, memo, done, t0):  # noqa: ANN001, ANN202
-    """Memoised DTW between unit positions i and j (rows i), computing both orientations."""
+    """Memoised DTW between unit positions i and j (rows i).
+
+    For a symmetric frame distance one cost matrix gives both orientations; for ``kl``
+    (kind 2) d(x, y) is not d(y, x), so only the (i, j) orientation is computed."""
     if not done[i, j]:
         p = t0 + i
         q = t0 + j
         fill_distances(frames, off[p], ln[p], off[q], ln[q], kind, dist)
-        ij, ji = dtw_both(dist, ln[p], ln[q], cost)
-        memo[i, j] = ij
-        memo[j, i] = ji
+        if kind == ASYMMETRIC:
+            memo[i, j] = dtw_rows(dist, ln[p], ln[q], cost)
+        else:
+            ij, ji = dtw_both(dist, ln[p], ln[q], cost)
+            memo[i, j] = ij
+            memo[j, i] = ji
+            done[j, i] = 1
         done[i, j] = 1
-        done[j, i] = 1
     return memo[i, j]
 
 
@@ -104,6 +111,17 @@ def _fill_within(frames, off, ln, kind, t0, size, group_of, group_size,  # noqa:
     cols, cols_t, col_start = _unit_columns(frames, off, ln, t0, size)
     acc = np.empty((8, 128), dtype=np.float32)
     out = np.empty((max_len, col_start[size]), dtype=np.float32)
+    if kind == ASYMMETRIC:  # rows p against every other token: an X (group of ≥ 2) as rows
+        for p in range(size):
+            if group_size[group_of[p]] < 2:
+                continue
+            lp = ln[t0 + p]
+            distance_block(frames[off[t0 + p] : off[t0 + p] + lp], cols, cols_t, 0, col_start[size], kind, acc, out)
+            for q in range(size):
+                if q != p:
+                    memo[p, q] = dtw_rows(out[:lp, col_start[q] : col_start[q + 1]], lp, ln[t0 + q], cost)
+                    done[p, q] = 1
+        return
     for p in range(size - 1):
         c0 = col_start[p + 1]
         lp = ln[t0 + p]

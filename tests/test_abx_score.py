@@ -235,3 +235,15 @@ def test_cli_refuses_reversed_items_unless_allowed(tmp_path, capsys):
     assert "reversed.item:6: onset" in capsys.readouterr().err
     with pytest.warns(ItemWarning, match="reversed.item:6"):
         assert main([*args, "--allow-reversed-items"]) == 0
+
+
+def test_library_layer_sweep_records_a_coarse_layer_as_not_scorable(tmp_path, monkeypatch):
+    from vgprobe.analysis.layer_sweep import abx_sweep, plot_abx_sweep
+
+    project_with_layers(tmp_path, monkeypatch, {"fine": (1, 0.02), "trm2.1": (16, 0.32)})
+    df = abx_sweep({"m": tmp_path / "out"}, tmp_path / "zr", speaker_modes=("within",))
+    assert df["layer"].tolist() == ["fine", "fine", "trm2.1"]
+    coarse = df[df["layer"] == "trm2.1"].iloc[0]
+    assert coarse["status"] == "not scorable" and coarse["frame_shift"] == 0.32 and coarse["empty_fraction"] == 1.0
+    assert "layer trm2.1" in coarse["reason"] and "320 ms" in coarse["reason"]
+    assert plot_abx_sweep(df, tmp_path / "sweep.png").stat().st_size > 1000

@@ -2,7 +2,7 @@
 
 Used to produce the numbers pinned in ``tests/test_abx_parity.py`` and by
 ``benchmarks/abx_speed.py``. Regenerate the pinned numbers with (zerospeech-libriabx2
-0.9.8 built from its sdist in a separate venv, see DESIGN.md §6; torch 2.13.0 CPU)::
+0.9.8 built from its sdist in a separate venv, as README.md under tests/data/abx says; torch 2.13.0 CPU)::
 
     /tmp/peervenv/bin/python tests/data_gen/abx_random_sets.py tests/data/abx
 

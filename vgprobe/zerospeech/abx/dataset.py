@@ -1,4 +1,4 @@
-"""From feature files + an item file to the tokens ABX compares (DESIGN.md §6.1–6.2).
+"""From feature files + an item file to the tokens ABX compares.
 
 Every file's frames are L2-normalised whatever the distance; a zero frame becomes
 ``1/sqrt(D)`` per dimension and one extra column is appended (``1e-12``, or ``-2e12`` for

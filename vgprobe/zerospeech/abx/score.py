@@ -15,6 +15,7 @@ from vgprobe.zerospeech.abx.collapse import collapse
 from vgprobe.zerospeech.abx.dataset import NotScorableError, TokenSet, load_tokens
 from vgprobe.zerospeech.abx.distances import Distance, distance_code
 from vgprobe.zerospeech.abx.jit import announce_compilation
+from vgprobe.zerospeech.abx.kernel_args import Settings, Tokens, empty_cells, groups_of
 from vgprobe.zerospeech.abx.slicing import Slicing
 from vgprobe.zerospeech.abx.uncertainty import BOOTSTRAP_SEED, bootstrap_interval
 from vgprobe.zerospeech.items import read_item_file
@@ -94,35 +95,24 @@ def score_cells(
         raise ConfigError(f"unknown speaker mode {speaker_mode!r}; expected 'within' or 'across'")
     counts = cells_per_unit(layout, speaker_mode=speaker_mode, max_x_across=max_x_across)
     cell_off = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-    n = int(counts.sum())
-    err = np.full(n, np.nan)
-    n_trip = np.zeros(n, dtype=np.int64)
-    coords = [np.full(n, -1, dtype=np.int64) for _ in range(5)]
-    off = tokens.offset[layout.order]
+    out = empty_cells(int(counts.sum()))
     ln = tokens.length[layout.order]
-    max_len = int(ln.max())
-    common = (tokens.frames, off, ln, layout.token_key, layout.group_start, layout.group_end,
-              layout.group_phone, layout.group_speaker, layout.group_context,
-              layout.unit_group_start, layout.unit_group_end)
-    cap = _cap(max_size_group, "max_size_group")
-    kind = distance_code(distance)
+    tok = Tokens(frames=tokens.frames, off=tokens.offset[layout.order], ln=ln, key=layout.token_key)
+    grp = groups_of(layout)
+    cfg = Settings(kind=distance_code(distance), max_len=int(ln.max()), cap=_cap(max_size_group, "max_size_group"),
+                   max_x=_cap(max_x_across, "max_x_across"), seed=int(seed))
     if speaker_mode == "within":
         announce_compilation(engine.within_speaker)
-        engine.within_speaker(*common, cell_off, cap, seed, kind, max_len, err, n_trip, *coords[:4])
-    elif cap < 0 and max_x_across is None and kind in (0, 1):  # symmetric distance, caps off
+        engine.within_speaker(tok, grp, cell_off, cfg, out)
+    elif cfg.cap < 0 and cfg.max_x < 0 and cfg.kind in (0, 1):  # symmetric distance, caps off
         from vgprobe.zerospeech.abx import pairs
 
         announce_compilation(pairs.across_by_unit_pairs, pairs._unit_pairs)
-        unit_of_group, run_pos, ga_base, unit_pairs = pairs.plan_pairs(layout)
-        pairs.across_by_unit_pairs(
-            tokens.frames, off, ln, layout.group_start, layout.group_end, layout.group_phone, layout.group_speaker,
-            layout.group_context, layout.unit_group_start, layout.unit_group_end, layout.cp_groups, layout.cp_start,
-            layout.cp_end, unit_of_group, run_pos, ga_base, unit_pairs, kind, max_len, err, n_trip, *coords)
+        pairs.across_by_unit_pairs(tok, grp, pairs.plan_pairs(layout), cfg, out)
     else:
         announce_compilation(engine.across_speaker)
-        engine.across_speaker(*common, layout.cp_groups, layout.cp_start, layout.cp_end, cell_off, cap,
-                              _cap(max_x_across, "max_x_across"), seed, kind, max_len, err, n_trip, *coords)
-    return CellScores(err, n_trip, *coords)
+        engine.across_speaker(tok, grp, cell_off, cfg, out)
+    return CellScores(*out)
 
 
 def score_abx(

@@ -28,7 +28,8 @@ def test_tokens_are_sliced_codes_sorted_and_empty_tokens_dropped(tmp_path):
                     "u1 0.00 0.10 b x y s2\n"  # frames [0, 4)
                     "u1 0.05 0.056 a x y s1\n"  # shorter than a frame: dropped
                     "u1 0.10 0.30 a y x s1\n")  # frames [5, 10) clipped to the file
-    tokens = load_tokens(feats, read_item_file(item), frame_shift=0.02)
+    with pytest.warns(ItemWarning, match="x.item:4"):
+        tokens = load_tokens(feats, read_item_file(item), frame_shift=0.02)
     assert tokens.n_dropped == 1
     assert tokens.length.tolist() == [4, 5]
     assert tokens.phone_names == ("a", "b") and tokens.phone.tolist() == [1, 0]

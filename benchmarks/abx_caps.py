@@ -83,6 +83,7 @@ def main() -> None:
     parser.add_argument("--speakers", type=int, default=8)
     parser.add_argument("--sentences", type=int, default=40)
     parser.add_argument("--features", default="clean,noisy")
+    parser.add_argument("--subsets", default=",".join(SUBSETS))
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/vgprobe_abx_caps"))
     args = parser.parse_args()
     from vgprobe.synth.zr2021 import build_zr2021
@@ -96,11 +97,18 @@ def main() -> None:
     report = []
     for kind in args.features.split(","):
         make_features(root, args.workdir, kind)
-        for subset in SUBSETS:
+        for subset in args.subsets.split(","):
             feats, item = args.workdir / kind / subset, item_file(root, subset)
             code = PEER.format(gen=str(ROOT / "tests" / "data_gen"), seeds=seeds, feats=str(feats), item=str(item))
-            lines = subprocess.run([args.peer_python, "-c", code], check=True, capture_output=True, text=True).stdout
-            peer = [json.loads(line) for line in lines.splitlines() if line.startswith("{")]
+            peer = []
+            with subprocess.Popen([args.peer_python, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                  text=True) as proc:
+                for line in proc.stdout:
+                    if line.startswith("{"):
+                        peer.append(json.loads(line))
+                        print(f"{kind} {subset} libriabx2 {line.strip()}", file=sys.stderr, flush=True)
+            if proc.returncode != 0 or len(peer) != len(seeds):
+                raise RuntimeError(f"the reference failed on {feats} (exit {proc.returncode})")
             exact = {f"{r.speaker}-{r.context}": r.score for r in
                      score_abx(feats, item, frame_shift=0.01, max_size_group=None, max_x_across=None)}
             ours = [{f"{r.speaker}-{r.context}": r.score for r in score_abx(feats, item, frame_shift=0.01, seed=s)}

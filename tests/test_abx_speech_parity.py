@@ -33,6 +33,7 @@ ITEMS = {"triphone": SPEECH / "dev-clean.item", "phoneme": SPEECH / "dev-clean.p
 
 PINNED = {
     "melprob/phoneme/kl": {"within-within": 0.013888890855014324, "across-within": 0.08243727684020996, "within-any": 0.09518817812204361, "across-any": 0.1033313050866127},
+    "melprob/triphone/kl_symmetric": {"within-within": 0.03194444254040718, "across-within": 0.03300477936863899, "within-any": 0.1771714687347412, "across-any": 0.14037689566612244},
     "melprob/triphone/kl": {"within-within": 0.02708333358168602, "across-within": 0.13358722627162933, "within-any": 0.23332396149635315, "across-any": 0.16099746525287628},
 }
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from vgprobe.commands._report import add_layer_argument, project_targets, report
 from vgprobe.errors import ConfigError
 
-HELP = ("Score features on ZeroSpeech 2021 ABX (phonetic) as Libri-Light computes it: the same scores with caps off "
-        "(--max-size-group none --max-x-across none); the default caps draw tokens with vgprobe's own seeded sampler")
+HELP = ("Score features on ZeroSpeech 2021 ABX (phonetic) as Libri-Light computes it: identical with caps off; "
+        "the default caps draw with a seeded sampler of vgprobe's own")
 
 
 def _modes(allowed: tuple[str, ...]):

@@ -32,6 +32,9 @@ SPEECH = Path(__file__).parent / "data" / "abx" / "speech"
 ITEMS = {"triphone": SPEECH / "dev-clean.item", "phoneme": SPEECH / "dev-clean.phoneme.item"}
 
 PINNED = {
+    "logmel/triphone/cosine": {"within-within": 0.03333333134651184, "across-within": 0.029398145154118538, "within-any": 0.16578815877437592, "across-any": 0.12976880371570587},
+    "logmel/triphone/euclidean": {"within-within": 0.03333333134651184, "across-within": 0.029696829617023468, "within-any": 0.1540779173374176, "across-any": 0.12154398113489151},
+    "logmel/phoneme/cosine": {"within-within": 0.04027777537703514, "across-within": 0.03629032149910927, "within-any": 0.029733560979366302, "across-any": 0.036289870738983154},
     "melprob/phoneme/kl": {"within-within": 0.013888890855014324, "across-within": 0.08243727684020996, "within-any": 0.09518817812204361, "across-any": 0.1033313050866127},
     "melprob/triphone/kl_symmetric": {"within-within": 0.03194444254040718, "across-within": 0.03300477936863899, "within-any": 0.1771714687347412, "across-any": 0.14037689566612244},
     "melprob/triphone/kl": {"within-within": 0.02708333358168602, "across-within": 0.13358722627162933, "within-any": 0.23332396149635315, "across-any": 0.16099746525287628},

@@ -1,6 +1,6 @@
 """ABX speed: vgprobe vs zerospeech-libriabx2 0.9.8, same data, same run, caps off.
 
-Usage (the peer lives in its own venv, DESIGN.md §6)::
+Usage (the peer lives in its own venv; tests/data/abx/README.md says how to install it)::
 
     python benchmarks/abx_speed.py --peer-python /tmp/peervenv/bin/python [--sets small,medium,large]
 
@@ -8,7 +8,11 @@ Each scorer runs as its own process (whole-process wall time, peak RSS from wait
 scores must agree to 1e-6. vgprobe runs once first to fill numba's compile cache.
 The peer's result (time, memory, scores) is saved as ``peer.json`` in the set's folder:
 ``--only peer`` times the peer alone (it can take an hour on the large sets), ``--only ours``
-times vgprobe and compares with the saved peer run. ``--nice N`` runs both scorers niced.
+times vgprobe and compares with the saved peer run when there is one (else it reports
+vgprobe alone). ``--nice N`` runs both scorers niced. ``--tree DIR`` runs the vgprobe code
+of another checkout (e.g. an older commit unpacked with ``git archive``) to compare versions;
+``--caps zr2021`` times the default capped protocol instead of caps off (vgprobe only);
+``--repeat N`` times vgprobe N times and reports each run.
 """
 
 from __future__ import annotations
@@ -43,11 +47,12 @@ print(json.dumps(s))
 """
 
 
-def run_child(cmd: list[str]) -> tuple[float, float, str, float]:
-    """(wall s, peak RSS MiB, stdout, user + system CPU s) of one child process."""
+def run_child(cmd: list[str], tree: Path = ROOT) -> tuple[float, float, str, float]:
+    """(wall s, peak RSS MiB, stdout, user + system CPU s) of one child process run in ``tree``."""
     start = time.perf_counter()
+    env = {**os.environ, "PYTHONPATH": str(tree)}
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=tree, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         out.seek(0)
@@ -59,12 +64,17 @@ def run_child(cmd: list[str]) -> tuple[float, float, str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--peer-python", required=True)
+    parser.add_argument("--peer-python")
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--workdir", default="/tmp/vgprobe_abx_bench")
     parser.add_argument("--only", choices=("both", "peer", "ours"), default="both")
     parser.add_argument("--nice", type=int, default=0)
+    parser.add_argument("--tree", type=Path, default=ROOT, help="the vgprobe checkout to time (default: this one)")
+    parser.add_argument("--caps", choices=("off", "zr2021"), default="off")
+    parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
+    if args.only != "ours" and args.peer_python is None:
+        parser.error("--peer-python is needed unless --only ours")
     prefix = ["nice", "-n", str(args.nice)] if args.nice else []
     for name in args.sets.split(","):
         n_items, n_spk, kind, ctx = SETS[name]
@@ -85,14 +95,24 @@ def main() -> None:
             print(json.dumps({"set": name, **peer_run}), flush=True)
             if args.only == "peer":
                 continue
+        caps = ["none", "none"] if args.caps == "off" else ["10", "5"]
+        ours_cmd = prefix + [sys.executable, "-m", "vgprobe", "abx", "--features", str(feats), "--item", str(item),
+                             "--frame-shift", "0.02", "--context", ctx, "--max-size-group", caps[0],
+                             "--max-x-across", caps[1], "--json"]
+        run_child(ours_cmd, args.tree)  # fill numba's cache
+        if not peer_file.exists() or args.caps != "off":
+            for _ in range(args.repeat):
+                load = os.getloadavg()
+                t_ours, m_ours, out, c_ours = run_child(ours_cmd, args.tree)
+                print(json.dumps({"set": name, "tree": str(args.tree), "caps": args.caps, "vgprobe_s": round(t_ours, 2),
+                                  "vgprobe_cpu_s": round(c_ours, 2), "vgprobe_peak_mib": round(m_ours),
+                                  "scores": {f"{r['speaker']}-{r['context']}": r["score"] for r in json.loads(out)},
+                                  "load_before": load, "load_after": os.getloadavg()}), flush=True)
+            continue
         peer_run = json.loads(peer_file.read_text())
         t_peer, m_peer, peer = peer_run["peer_s"], peer_run["peer_peak_mib"], peer_run["scores"]
-        ours_cmd = prefix + [sys.executable, "-m", "vgprobe", "abx", "--features", str(feats), "--item", str(item),
-                             "--frame-shift", "0.02", "--context", ctx, "--max-size-group", "none",
-                             "--max-x-across", "none", "--json"]
-        run_child(ours_cmd)  # fill numba's cache
         load = os.getloadavg()
-        t_ours, m_ours, out, c_ours = run_child(ours_cmd)
+        t_ours, m_ours, out, c_ours = run_child(ours_cmd, args.tree)
         ours = {f"{r['speaker']}-{r['context']}": r for r in json.loads(out)}
         diffs = {k: abs(ours[k]["score"] - v) for k, v in peer.items()}
         cells = {k: ours[k]["n_cells"] for k in ours}

@@ -1,4 +1,4 @@
-"""Units, groups and cell counts (DESIGN.md §6.3)."""
+"""Units, groups and cell counts."""
 
 import numpy as np
 

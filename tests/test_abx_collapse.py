@@ -1,4 +1,4 @@
-"""Collapse: contexts (and X speakers) -> speakers -> ordered phone pairs (DESIGN.md §6.7)."""
+"""Collapse: contexts (and X speakers) -> speakers -> ordered phone pairs."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""DTW and frame distances: Libri-Light's recurrence, tie order and normalisation (DESIGN.md §6.4–6.5)."""
+"""DTW and frame distances: Libri-Light's recurrence, tie order and normalisation."""
 
 import math
 

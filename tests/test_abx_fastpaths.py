@@ -1,4 +1,4 @@
-"""The fast paths of the ABX engine give exactly what the plain loops give (DESIGN.md §6.4, §6.6)."""
+"""The fast paths of the ABX engine give exactly what the plain loops give."""
 
 from pathlib import Path
 

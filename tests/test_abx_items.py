@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from vgprobe.errors import InputError
-from vgprobe.zerospeech.items import read_item_file
+from vgprobe.zerospeech.items import ItemWarning, read_item_file
 
 HEADER = "#file onset offset #phone prev-phone next-phone speaker\n"
 
@@ -56,3 +56,29 @@ def test_missing_file_and_empty_file(tmp_path):
         read_item_file(tmp_path / "nope.item")
     with pytest.raises(InputError, match="no items"):
         read_item_file(write(tmp_path, ""))
+
+
+def test_an_onset_after_its_offset_is_an_error_naming_file_and_line(tmp_path):
+    path = write(tmp_path, "a 0.1 0.2 IH L NG s\na 0.3 0.2 IH L NG s\n")
+    with pytest.raises(InputError, match=r"dev-clean.item:3: onset 0.3 is after offset 0.2.*--allow-reversed-items"):
+        read_item_file(path)
+
+
+def test_reversed_items_allowed_are_dropped_with_one_counted_warning(tmp_path):
+    body = "a 0.1 0.2 IH L NG s\n" + "".join(f"a 0.{k + 3} 0.2 IH L NG s\n" for k in range(7))
+    with pytest.warns(ItemWarning, match=r"^7 item line\(s\) have the onset after the offset and were dropped"
+                      r".*dev-clean.item:3, .*dev-clean.item:7, \.\.\.$") as caught:
+        items = read_item_file(write(tmp_path, body), allow_reversed=True)
+    assert len([w for w in caught if issubclass(w.category, ItemWarning)]) == 1
+    assert items.line.tolist() == [2]
+
+
+def test_a_negative_onset_is_kept_and_reported(tmp_path):
+    with pytest.warns(ItemWarning, match=r"^1 item line\(s\) have a negative onset, clipped .*dev-clean.item:3$"):
+        items = read_item_file(write(tmp_path, "a 0.1 0.2 IH L NG s\na -0.01 0.2 IH L NG s\n"))
+    assert items.onset.tolist() == [0.1, -0.01]
+
+
+def test_a_clean_item_file_warns_nothing(tmp_path, recwarn):
+    read_item_file(write(tmp_path, "a 0.1 0.2 IH L NG s\na 0.2 0.2 IH L NG s\n"))  # onset == offset: empty, fine
+    assert not [w for w in recwarn if issubclass(w.category, ItemWarning)]

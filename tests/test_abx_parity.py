@@ -55,7 +55,7 @@ def test_scores_equal_the_reference_run_live():
         sys.modules.setdefault("torchaudio", __import__("types").ModuleType("torchaudio"))
         import zrc_abx2  # noqa: F401
     except ImportError:
-        pytest.skip("zerospeech-libriabx2 is not installed (it builds from its sdist with Cython; DESIGN.md §6)")
+        pytest.skip("zerospeech-libriabx2 is not installed (it builds from its sdist with Cython; tests/data/abx/README.md says how)")
     name = "onehot_ties_triphone"
     with contextlib.redirect_stdout(io.StringIO()):
         ref = run_peer(DATA / name / "features", DATA / name / f"{name}.item", frame_shift=0.02,

@@ -11,6 +11,8 @@ import torch
 from vgprobe.cli import main
 from vgprobe.errors import InputError
 from vgprobe.zerospeech.abx import results_to_frame, score_abx, score_abx_submission
+from vgprobe.zerospeech.abx.dataset import NotScorableError
+from vgprobe.zerospeech.items import ItemWarning
 
 SET = Path(__file__).parent / "data" / "abx" / "continuous_triphone"
 ITEM = SET / "continuous_triphone.item"
@@ -151,3 +153,97 @@ def test_cli_errors_are_one_line_exit_2(capsys, tmp_path, monkeypatch):
 def test_results_table_has_one_row_per_mode():
     frame = results_to_frame(score_abx(SET / "features", ITEM, frame_shift=0.02))
     assert list(frame["speaker"]) == ["within", "across"] and "score" in frame.columns
+
+
+def test_a_missing_submission_folder_is_named_as_missing(tmp_path):
+    with pytest.raises(InputError, match=r"nope/trm1.6: the submission folder does not exist"):
+        score_abx_submission(tmp_path / "nope" / "trm1.6", tmp_path, "dev")
+
+
+def coarse_copy(folder: Path, step: int) -> None:
+    """The test set's features keeping every ``step``-th frame: frames ``step`` × 20 ms apart."""
+    folder.mkdir(parents=True)
+    for path in (SET / "features").glob("*.npy"):
+        np.save(folder / path.name, np.load(path)[::step])
+
+
+def test_coarse_frames_make_a_not_scorable_error_naming_shift_and_empty_fraction(tmp_path):
+    coarse_copy(tmp_path / "coarse", 16)
+    with pytest.raises(NotScorableError, match=r"coarse: not scorable by ABX with frames 320 ms apart: (\d+) of "
+                       r"\1 tokens \(100.0 %\) are shorter than one frame"):
+        score_abx(tmp_path / "coarse", ITEM, frame_shift=0.32)
+    coarse_copy(tmp_path / "coarser", 12)  # 240 ms: a few long tokens survive, too few for a within cell
+    with pytest.raises(NotScorableError, match=r"frames 240 ms apart: 663 of 672 tokens \(98.7 %\).*leaving no "
+                       r"ABX cell for speaker=within, context=within") as caught:
+        score_abx(tmp_path / "coarser", ITEM, frame_shift=0.24)
+    assert 0.5 < caught.value.empty_fraction < 1.0
+
+
+def project_with_layers(tmp_path, monkeypatch, layers: dict[str, tuple[int, float]]) -> None:
+    """An extraction output root with one submission folder per layer (features, meta.yaml)."""
+    out, data = tmp_path / "out", tmp_path / "zr"
+    for subset in ("dev-clean", "dev-other"):
+        (data / "phonetic" / subset).mkdir(parents=True)
+        shutil.copy(ITEM, data / "phonetic" / subset / f"{subset}.item")
+        for layer, (step, shift) in layers.items():
+            coarse_copy(out / layer / "phonetic" / subset, step)
+            (out / layer / "meta.yaml").write_text(f"parameters:\n  phonetic:\n    frame_shift: {shift}\n")
+    (out / ".vgprobe-last.json").write_text(json.dumps({"layers": list(layers), "data": str(data), "split": "dev"}))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("VGPROBE_OUT", str(out))
+    monkeypatch.setenv("VGPROBE_DATA", str(data))
+    for key in ("VGPROBE_CONFIG", "VGPROBE_CHECKPOINT", "VGPROBE_SPLIT"):
+        monkeypatch.delenv(key, raising=False)
+
+
+def test_cli_layer_sweep_records_a_coarse_layer_as_not_scorable(tmp_path, monkeypatch, capsys):
+    project_with_layers(tmp_path, monkeypatch, {"fine": (1, 0.02), "trm2.1": (16, 0.32)})
+    out = tmp_path / "abx.csv"
+    assert main(["abx", "--layer", "fine,trm2.1", "--speaker", "within", "--json", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "trm2.1: not scorable: layer trm2.1 (" in captured.err and "320 ms apart" in captured.err
+    rows = json.loads(captured.out)
+    assert [(r["layer"], r.get("status")) for r in rows] == [("fine", None), ("fine", None), ("trm2.1", "not scorable")]
+    assert rows[2]["frame_shift"] == 0.32 and rows[2]["empty_fraction"] == 1.0
+    frame = __import__("pandas").read_csv(out)
+    assert frame["layer"].tolist() == ["fine", "fine", "trm2.1"] and frame["score"].isna().tolist() == [False] * 2 + [True]
+    # a sweep where no layer can be scored is an error
+    assert main(["abx", "--layer", "trm2.1"]) == 2
+    assert "layer trm2.1" in capsys.readouterr().err
+
+
+def test_results_carry_a_bootstrap_interval_and_counts_in_field_order():
+    results = score_abx(SET / "features", ITEM, frame_shift=0.02, max_size_group=None, max_x_across=None)
+    frame = results_to_frame(results)
+    assert list(frame.columns[:10]) == ["subset", "speaker", "context", "distance", "score", "ci_low", "ci_high",
+                                        "n_cells", "n_triplets", "n_speakers"]
+    assert list(frame["speaker"]) == ["within", "across"]
+    for r in results:
+        assert r.ci_low < r.score < r.ci_high and r.n_speakers == 4 and r.n_triplets > r.n_cells > 0
+    again = score_abx(SET / "features", ITEM, frame_shift=0.02, max_size_group=None, max_x_across=None)
+    assert [(r.ci_low, r.ci_high) for r in again] == [(r.ci_low, r.ci_high) for r in results]  # seeded
+
+
+def test_cli_refuses_reversed_items_unless_allowed(tmp_path, capsys):
+    lines = ITEM.read_text().splitlines()
+    stem, onset, offset, *rest = lines[5].split()
+    lines[5] = " ".join([stem, offset, onset, *rest])
+    item = tmp_path / "reversed.item"
+    item.write_text("\n".join(lines) + "\n")
+    args = ["abx", "--features", str(SET / "features"), "--item", str(item), "--frame-shift", "0.02"]
+    assert main(args) == 2
+    assert "reversed.item:6: onset" in capsys.readouterr().err
+    with pytest.warns(ItemWarning, match="reversed.item:6"):
+        assert main([*args, "--allow-reversed-items"]) == 0
+
+
+def test_library_layer_sweep_records_a_coarse_layer_as_not_scorable(tmp_path, monkeypatch):
+    from vgprobe.analysis.layer_sweep import abx_sweep, plot_abx_sweep
+
+    project_with_layers(tmp_path, monkeypatch, {"fine": (1, 0.02), "trm2.1": (16, 0.32)})
+    df = abx_sweep({"m": tmp_path / "out"}, tmp_path / "zr", speaker_modes=("within",))
+    assert df["layer"].tolist() == ["fine", "fine", "trm2.1"]
+    coarse = df[df["layer"] == "trm2.1"].iloc[0]
+    assert coarse["status"] == "not scorable" and coarse["frame_shift"] == 0.32 and coarse["empty_fraction"] == 1.0
+    assert "layer trm2.1" in coarse["reason"] and "320 ms" in coarse["reason"]
+    assert plot_abx_sweep(df, tmp_path / "sweep.png").stat().st_size > 1000

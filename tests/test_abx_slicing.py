@@ -1,4 +1,4 @@
-"""Token slicing: Libri-Light's float rule and the exact rule (DESIGN.md §6.2)."""
+"""Token slicing: Libri-Light's float rule and the exact rule."""
 
 import math
 from fractions import Fraction

@@ -2,7 +2,7 @@
 
 Used to produce the numbers pinned in ``tests/test_abx_parity.py`` and by
 ``benchmarks/abx_speed.py``. Regenerate the pinned numbers with (zerospeech-libriabx2
-0.9.8 built from its sdist in a separate venv, see DESIGN.md §6; torch 2.13.0 CPU)::
+0.9.8 built from its sdist in a separate venv, as README.md under tests/data/abx says; torch 2.13.0 CPU)::
 
     /tmp/peervenv/bin/python tests/data_gen/abx_random_sets.py tests/data/abx
 
@@ -94,8 +94,10 @@ def write_set(out_dir: str | Path, spec: SetSpec) -> tuple[Path, Path]:
 
 def run_peer(features_dir: str | Path, item_file: str | Path, *, frame_shift: float, speaker_mode: str = "all",
              context_mode: str = "all", distance: str = "cosine", max_size_group: int = 10**9,
-             max_x_across: int = 10**9, ext: str = ".npy") -> dict[str, float]:
+             max_x_across: int = 10**9, ext: str = ".npy", seed: int = 3459) -> dict[str, float]:
     """zerospeech-libriabx2's scores {"within-within": ..., ...}, files listed in sorted order.
+
+    ``seed`` seeds its capped draws (Python's ``random``, reseeded per mode; 3459 is its default).
 
     Needs ``zrc_abx2`` importable; ``torchaudio`` is replaced by an empty stub module.
     """
@@ -109,7 +111,8 @@ def run_peer(features_dir: str | Path, item_file: str | Path, *, frame_shift: fl
 
     args = zrc_abx2.EvalArgs(path_data=str(features_dir), path_item_file=str(item_file), file_extension=ext,
                              feature_size=frame_shift, speaker_mode=speaker_mode, context_mode=context_mode,
-                             distance_mode=distance, max_size_group=max_size_group, max_x_across=max_x_across)
+                             distance_mode=distance, max_size_group=max_size_group, max_x_across=max_x_across,
+                             seed=seed)
     rows = SortedEvalABX().eval_abx(args)
     return {f"{r['abx-s-condition']}-{r['abx-c-condition']}": r["score"] for r in rows}
 

@@ -38,15 +38,25 @@ def _folders(roots: Mapping[str, Path], layers: Sequence[str] | None) -> list[tu
 def abx_sweep(
     roots: Mapping[str, Path], data: Path, *, split: str = "dev", layers: Sequence[str] | None = None, **abx_options
 ) -> pd.DataFrame:
-    """One row per (model, layer, subset, speaker mode, context mode); ``score`` is the ABX error (fraction)."""
+    """One row per (model, layer, subset, speaker mode, context mode); ``score`` is the ABX error (fraction).
+
+    A layer too coarse for ABX (tokens shorter than its frames slice to nothing) gets one row with
+    ``status`` "not scorable", the ``reason``, its ``frame_shift`` and ``empty_fraction``, and no score.
+    """
     from dataclasses import asdict
 
+    from vgprobe.zerospeech.abx.dataset import NotScorableError
     from vgprobe.zerospeech.abx.submission import score_abx_submission
 
     rows = []
     for label, name, folder in _folders(roots, layers):
-        for r in score_abx_submission(folder, data, split, **abx_options):
-            rows.append({"model": label, "layer": name, **asdict(r)})
+        try:
+            results = score_abx_submission(folder, data, split, **abx_options)
+        except NotScorableError as exc:
+            rows.append({"model": label, "layer": name, "status": "not scorable", "reason": str(exc),
+                         "frame_shift": exc.frame_shift, "empty_fraction": exc.empty_fraction})
+            continue
+        rows += [{"model": label, "layer": name, **asdict(r)} for r in results]
     return pd.DataFrame(rows)
 
 
@@ -82,6 +92,8 @@ def plot_abx_sweep(df: pd.DataFrame, path: str | Path, *, title: str = "ABX erro
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    if "score" in df.columns:
+        df = df[df["score"].notna()]  # layers recorded as not scorable have no point to draw
     subsets = sorted(df["subset"].unique())
     fig, axes = plt.subplots(1, len(subsets), figsize=(5.5 * len(subsets), 4), sharey=True, squeeze=False)
     df = df.assign(index=df["layer"].map(layer_index), error=100 * df["score"])

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import math
+import sys
 from pathlib import Path
 
 from vgprobe.commands._report import add_layer_argument, project_targets, report
 from vgprobe.errors import ConfigError
 
-HELP = "Score features on ZeroSpeech 2021 ABX (phonetic), exactly as Libri-Light computes it."
+HELP = ("Score features on ZeroSpeech 2021 ABX (phonetic) as Libri-Light computes it: identical with caps off; "
+        "the default caps draw with a seeded sampler of vgprobe's own")
 
 
 def _modes(allowed: tuple[str, ...]):
@@ -59,6 +62,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ext", choices=(".npy", ".txt", ".pt"), help="feature format, when a folder holds several")
     parser.add_argument("--ignore-missing", action="store_true", help="score the items whose file has features, "
                         "ignoring the others (default: error)")
+    parser.add_argument("--allow-reversed-items", action="store_true", help="drop item lines whose onset lies after "
+                        "their offset, as Libri-Light does (default: error naming file:line)")
     parser.add_argument("--json", action="store_true", help="print the results as a JSON array (scores as fractions)")
     parser.add_argument("--out", type=Path, help="also write the results to this CSV file")
     add_layer_argument(parser)
@@ -66,11 +71,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from vgprobe.zerospeech.abx import results_to_frame, results_to_json, score_abx
+    from vgprobe.zerospeech.abx.dataset import NotScorableError
     from vgprobe.zerospeech.abx.submission import score_abx_submission
 
     options = dict(speaker_modes=args.speaker, context_modes=args.context, distance=args.distance,
                    max_size_group=args.max_size_group, max_x_across=args.max_x_across, seed=args.seed,
-                   slicing=args.slicing, ext=args.ext, ignore_missing=args.ignore_missing)
+                   slicing=args.slicing, ext=args.ext, ignore_missing=args.ignore_missing,
+                   allow_reversed_items=args.allow_reversed_items)
     if args.features is not None or args.item is not None:
         if args.features is None or args.item is None or args.frame_shift is None:
             raise ConfigError("--features, --item and --frame-shift go together; give all three")
@@ -82,16 +89,46 @@ def run(args: argparse.Namespace) -> int:
                                                  frame_shift=args.frame_shift, item_kind=args.items, **options))]
     else:
         targets, data, split = project_targets(args, "phonetic")
-        per_layer = [(layer, score_abx_submission(folder, data, split, frame_shift=args.frame_shift,
-                                                  item_kind=args.items, **options)) for layer, folder in targets]
-    report(per_layer, to_frame=results_to_frame, to_json=results_to_json, table=_table, as_json=args.json,
-           out=args.out)
+        per_layer = []
+        for layer, folder in targets:
+            try:
+                per_layer.append((layer, score_abx_submission(folder, data, split, frame_shift=args.frame_shift,
+                                                              item_kind=args.items, **options)))
+            except NotScorableError as exc:  # a layer too coarse for ABX: recorded, the sweep goes on
+                print(f"{layer}: not scorable: {exc}", file=sys.stderr)
+                per_layer.append((layer, exc))
+        if all(isinstance(results, NotScorableError) for _, results in per_layer):
+            raise per_layer[-1][1]
+
+    def to_frame(results):
+        return _unscorable_frame(results) if isinstance(results, NotScorableError) else results_to_frame(results)
+
+    def to_json(results):
+        if isinstance(results, NotScorableError):
+            return _unscorable_frame(results).to_json(orient="records")
+        return results_to_json(results)
+
+    report(per_layer, to_frame=to_frame, to_json=to_json, table=_table, as_json=args.json, out=args.out)
     return 0
 
 
+def _unscorable_frame(exc):
+    """One row for a layer ABX cannot score: no score, the reason and the numbers behind it."""
+    import pandas as pd
+
+    return pd.DataFrame([{"status": "not scorable", "reason": str(exc), "frame_shift": exc.frame_shift,
+                          "empty_fraction": exc.empty_fraction, "features": exc.features}])
+
+
 def _table(results) -> str:
-    rows = [("subset", "speaker", "context", "distance", "ABX error %", "cells")]
+    from vgprobe.zerospeech.abx.dataset import NotScorableError
+
+    if isinstance(results, NotScorableError):
+        return f"not scorable: {results}"
+    rows = [("subset", "speaker", "context", "distance", "ABX error %", "95% CI", "cells", "triplets")]
     for r in results:
-        rows.append((r.subset or "-", r.speaker, r.context, r.distance, f"{100 * r.score:.3f}", str(r.n_cells)))
+        ci = "-" if math.isnan(r.ci_low) else f"{100 * r.ci_low:.2f}–{100 * r.ci_high:.2f}"
+        rows.append((r.subset or "-", r.speaker, r.context, r.distance, f"{100 * r.score:.3f}", ci,
+                     str(r.n_cells), str(r.n_triplets)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.rjust(w) for cell, w in zip(row, widths)) for row in rows)

@@ -1,4 +1,4 @@
-"""Reading ZeroSpeech / Libri-Light ``.item`` files (DESIGN.md §5).
+"""Reading ZeroSpeech / Libri-Light ``.item`` files.
 
 An item file has one header line (``#file onset offset #phone prev-phone next-phone speaker``)
 and then one token per line, seven whitespace-separated columns::
@@ -13,6 +13,7 @@ Libri-Light slices with) and as the exact decimal text (for exact slicing).
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,18 @@ import numpy as np
 from vgprobe.errors import InputError
 
 ITEM_COLUMNS: tuple[str, ...] = ("#file", "onset", "offset", "#phone", "prev-phone", "next-phone", "speaker")
+SHOWN_LINES = 5  # how many ``file:line`` places a summary warning names
+
+
+class ItemWarning(UserWarning):
+    """Item lines that Libri-Light scores without a word (clipped or dropped): one summary per kind."""
+
+
+def warn_lines(places: list[str], what: str, *, stacklevel: int = 2) -> None:
+    """One :class:`ItemWarning`: how many item lines ``what``, and the first few ``file:line`` places."""
+    if places:
+        shown = ", ".join(places[:SHOWN_LINES]) + (", ..." if len(places) > SHOWN_LINES else "")
+        warnings.warn(f"{len(places)} item line(s) {what}: {shown}", ItemWarning, stacklevel=stacklevel + 1)
 
 
 @dataclass(frozen=True)
@@ -73,10 +86,14 @@ class ItemTable:
         )
 
 
-def read_item_file(path: str | Path) -> ItemTable:
+def read_item_file(path: str | Path, *, allow_reversed: bool = False) -> ItemTable:
     """Parse an item file; any malformed line raises :class:`InputError` with ``file:line``.
 
     The first line must be the header (it starts with ``#``); blank lines are ignored.
+    A line whose onset lies after its offset is an error, unless ``allow_reversed``: then it
+    is left out (Libri-Light's slice of it is empty, so Libri-Light drops it too) and an
+    :class:`ItemWarning` counts such lines. A negative onset is kept (slicing clips it to the
+    first frame, as Libri-Light does) and counted in an :class:`ItemWarning`.
     """
     path = Path(path)
     try:
@@ -92,6 +109,8 @@ def read_item_file(path: str | Path) -> ItemTable:
     onsets: list[float] = []
     offsets: list[float] = []
     numbers: list[int] = []
+    reversed_at: list[str] = []
+    negative_at: list[str] = []
     for lineno, raw in enumerate(lines[1:], start=2):
         fields = raw.split()
         if not fields:
@@ -110,11 +129,23 @@ def read_item_file(path: str | Path) -> ItemTable:
             if not math.isfinite(t):
                 raise InputError(f"{path}:{lineno}: {name} {value!r} is not a finite number")
             times.append(t)
+        if times[0] > times[1]:
+            if not allow_reversed:
+                raise InputError(
+                    f"{path}:{lineno}: onset {fields[1]} is after offset {fields[2]}; pass "
+                    f"--allow-reversed-items (allow_reversed=True) to drop such items as Libri-Light does"
+                )
+            reversed_at.append(f"{path}:{lineno}")
+            continue
+        if times[0] < 0:
+            negative_at.append(f"{path}:{lineno}")
         onsets.append(times[0])
         offsets.append(times[1])
         numbers.append(lineno)
         for col, value in zip(cols, fields):
             col.append(value)
+    warn_lines(reversed_at, "have the onset after the offset and were dropped (as Libri-Light does)")
+    warn_lines(negative_at, "have a negative onset, clipped to the first frame (as Libri-Light does)")
     if not numbers:
         raise InputError(f"{path}: the item file has a header but no items")
     return ItemTable(

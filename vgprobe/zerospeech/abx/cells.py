@@ -1,4 +1,4 @@
-"""How tokens are grouped into ABX cells (DESIGN.md §6.3, §6.8).
+"""How tokens are grouped into ABX cells.
 
 A *unit* holds the tokens that can be A or B together: one (context, speaker) in
 ``within`` context mode, one speaker in ``any`` context mode. Inside a unit, tokens are

@@ -1,4 +1,4 @@
-"""From cell errors to one score (DESIGN.md §6.7).
+"""From cell errors to one score.
 
 Within speaker, cells are keyed (speaker, a, b, context); across speaker
 (speaker, a, b, context, X speaker). Both collapse the same way: the mean over everything

@@ -1,4 +1,4 @@
-"""Counting ABX triplets from sorted distance rows (DESIGN.md §6.6).
+"""Counting ABX triplets from sorted distance rows.
 
 For one X and one cell, θ's numerator needs #[d(A, X) < d(B, X)] and #[d(A, X) = d(B, X)]
 over all (A, B) pairs. Comparing every pair costs |A|·|B| per X; with both rows sorted

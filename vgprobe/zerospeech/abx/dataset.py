@@ -1,4 +1,4 @@
-"""From feature files + an item file to the tokens ABX compares (DESIGN.md §6.1–6.2).
+"""From feature files + an item file to the tokens ABX compares.
 
 Every file's frames are L2-normalised whatever the distance; a zero frame becomes
 ``1/sqrt(D)`` per dimension and one extra column is appended (``1e-12``, or ``-2e12`` for
@@ -22,9 +22,40 @@ import numpy as np
 from vgprobe.errors import InputError
 from vgprobe.zerospeech.abx.slicing import Slicing, exact_bounds, frame_shift_fraction, librilight_bounds
 from vgprobe.zerospeech.features import index_feature_files, read_features
-from vgprobe.zerospeech.items import ItemTable
+from vgprobe.zerospeech.items import ItemTable, warn_lines
 
+UNCLIPPED = 2**62  # a frame count no file reaches: the slicing functions then leave the end unclipped
 LANES = 8  # frames are zero-padded to a multiple of this many columns (padding adds exact zeros)
+
+
+class NotScorableError(InputError):
+    """Features too coarse for ABX: tokens shorter than one frame slice to nothing and are dropped
+    (as Libri-Light drops them), until no token, or no cell of a mode, is left.
+
+    ``str()`` names the features (and the layer when known), the frame shift, how many tokens
+    came out empty and what was left; the attributes carry the same for callers that record it.
+    """
+
+    def __init__(self, features: str | Path, *, frame_shift: float, n_tokens: int, n_empty: int, left: str,
+                 layer: str | None = None) -> None:
+        self.features = str(features)
+        self.frame_shift = float(frame_shift)
+        self.n_tokens = n_tokens
+        self.n_empty = n_empty
+        self.left = left
+        self.layer = layer
+        self.empty_fraction = n_empty / n_tokens if n_tokens else float("nan")
+        where = f"layer {layer} ({features})" if layer else str(features)
+        super().__init__(
+            f"{where}: not scorable by ABX with frames {1000 * self.frame_shift:g} ms apart: {n_empty} of "
+            f"{n_tokens} tokens ({100 * self.empty_fraction:.1f} %) are shorter than one frame and slice to no "
+            f"frame (Libri-Light drops them), {left}"
+        )
+
+    def for_layer(self, layer: str) -> NotScorableError:
+        """The same error, its message naming ``layer``."""
+        return NotScorableError(self.features, frame_shift=self.frame_shift, n_tokens=self.n_tokens,
+                                n_empty=self.n_empty, left=self.left, layer=layer)
 
 
 @dataclass(frozen=True)
@@ -111,6 +142,7 @@ def load_tokens(
     where = np.full(len(items), -1, dtype=np.int64)  # row of the token's first frame in ``frames``
     blocks: list[np.ndarray] = []  # per file, the frames some token uses, padded
     used_rows = 0
+    past_end: list[tuple[int, str]] = []  # (line, place) of tokens ending after their file's last frame
     dim: int | None = None
     dim_file: Path | None = None
     for stem in needed:
@@ -127,9 +159,13 @@ def load_tokens(
         used = np.zeros(n, dtype=bool)
         for i in by_file[stem]:
             if slicing == "librilight":
-                s, e = librilight_bounds(float(items.onset[i]), float(items.offset[i]), step=step, n_frames=n)
+                s, e = librilight_bounds(float(items.onset[i]), float(items.offset[i]), step=step, n_frames=UNCLIPPED)
             else:
-                s, e = exact_bounds(items.onset_text[i], items.offset_text[i], frame_shift=shift_exact, n_frames=n)
+                s, e = exact_bounds(items.onset_text[i], items.offset_text[i], frame_shift=shift_exact,
+                                    n_frames=UNCLIPPED)
+            if e > n:
+                past_end.append((int(items.line[i]), f"{items.path}:{items.line[i]} ({path.name} has {n} frames)"))
+                e = n
             start[i], stop[i] = s, e
             used[s:e] = True
         row = used_rows + np.cumsum(used) - 1  # a used frame's row; overlapping tokens share rows
@@ -141,11 +177,16 @@ def load_tokens(
         blocks.append(block)
         used_rows += len(block)
 
+    warn_lines([place for _, place in sorted(past_end)],
+               "end after the last feature frame of their file, clipped to it (as Libri-Light does)", stacklevel=3)
     keep = where >= 0
     n_dropped = int(sum(len(by_file[stem]) for stem in needed if stem not in missing)) - int(keep.sum())
     kept = np.flatnonzero(keep)
-    if dim is None or not len(kept):
-        raise InputError(f"{items.path}: no token has any feature frame (check --frame-shift and the features)")
+    if dim is None:
+        raise InputError(f"{features_dir}: no feature file for any file named in {items.path}")
+    if not len(kept):
+        raise NotScorableError(features_dir, frame_shift=frame_shift, n_tokens=n_dropped, n_empty=n_dropped,
+                               left="leaving no token (check --frame-shift and the features)")
     length = (stop - start)[kept]
     offset = where[kept]
     real_dim = dim + 1

@@ -1,4 +1,4 @@
-"""Frame distances (DESIGN.md §6.4), compiled with numba.
+"""Frame distances, compiled with numba.
 
 Every frame pair goes through one function with one fixed order of operations, so a pair
 gets the bit-identical value wherever it occurs: ties between identical frames stay exact.

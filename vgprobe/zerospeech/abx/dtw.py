@@ -1,4 +1,4 @@
-"""Dynamic time warping between two tokens, as Libri-Light computes it (DESIGN.md §6.5).
+"""Dynamic time warping between two tokens, as Libri-Light computes it.
 
 Moves (i−1, j), (i−1, j−1), (i, j−1), unweighted, accumulated in float32. The result is
 the accumulated cost divided by the length of the path backtracked greedily from the end,

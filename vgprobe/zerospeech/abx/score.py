@@ -12,9 +12,12 @@ import numpy as np
 from vgprobe.errors import ConfigError, InputError
 from vgprobe.zerospeech.abx.cells import ContextMode, Layout, SpeakerMode, build_layout, cells_per_unit
 from vgprobe.zerospeech.abx.collapse import collapse
-from vgprobe.zerospeech.abx.dataset import TokenSet, load_tokens
+from vgprobe.zerospeech.abx.dataset import NotScorableError, TokenSet, load_tokens
 from vgprobe.zerospeech.abx.distances import Distance, distance_code
+from vgprobe.zerospeech.abx.jit import announce_compilation
+from vgprobe.zerospeech.abx.kernel_args import Settings, Tokens, empty_cells, groups_of
 from vgprobe.zerospeech.abx.slicing import Slicing
+from vgprobe.zerospeech.abx.uncertainty import BOOTSTRAP_SEED, bootstrap_interval
 from vgprobe.zerospeech.items import read_item_file
 
 if TYPE_CHECKING:
@@ -27,15 +30,23 @@ DEFAULT_SEED = 3459
 
 @dataclass(frozen=True)
 class AbxResult:
-    """One ABX score: ``score`` is the error rate as a fraction (leaderboards print ×100)."""
+    """One ABX score: ``score`` is the error rate as a fraction (leaderboards print ×100).
+
+    ``ci_low``/``ci_high`` bound its 95 % confidence interval by bootstrap over speakers
+    (:func:`.uncertainty.bootstrap_interval`), ``n_cells``/``n_triplets``/``n_speakers`` say
+    how much data it rests on, ``n_tokens`` counts the tokens with at least one frame.
+    """
 
     subset: str | None
     speaker: SpeakerMode
     context: ContextMode
     distance: str
     score: float
+    ci_low: float  # 95 % bootstrap interval over speakers (:mod:`.uncertainty`); NaN with one speaker
+    ci_high: float
     n_cells: int
     n_triplets: int
+    n_speakers: int
     n_tokens: int
     item_file: str
     features: str
@@ -84,32 +95,24 @@ def score_cells(
         raise ConfigError(f"unknown speaker mode {speaker_mode!r}; expected 'within' or 'across'")
     counts = cells_per_unit(layout, speaker_mode=speaker_mode, max_x_across=max_x_across)
     cell_off = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-    n = int(counts.sum())
-    err = np.full(n, np.nan)
-    n_trip = np.zeros(n, dtype=np.int64)
-    coords = [np.full(n, -1, dtype=np.int64) for _ in range(5)]
-    off = tokens.offset[layout.order]
+    out = empty_cells(int(counts.sum()))
     ln = tokens.length[layout.order]
-    max_len = int(ln.max())
-    common = (tokens.frames, off, ln, layout.token_key, layout.group_start, layout.group_end,
-              layout.group_phone, layout.group_speaker, layout.group_context,
-              layout.unit_group_start, layout.unit_group_end)
-    cap = _cap(max_size_group, "max_size_group")
-    kind = distance_code(distance)
+    tok = Tokens(frames=tokens.frames, off=tokens.offset[layout.order], ln=ln, key=layout.token_key)
+    grp = groups_of(layout)
+    cfg = Settings(kind=distance_code(distance), max_len=int(ln.max()), cap=_cap(max_size_group, "max_size_group"),
+                   max_x=_cap(max_x_across, "max_x_across"), seed=int(seed))
     if speaker_mode == "within":
-        engine.within_speaker(*common, cell_off, cap, seed, kind, max_len, err, n_trip, *coords[:4])
-    elif cap < 0 and max_x_across is None and kind in (0, 1):  # symmetric distance, caps off
+        announce_compilation(engine.within_speaker)
+        engine.within_speaker(tok, grp, cell_off, cfg, out)
+    elif cfg.cap < 0 and cfg.max_x < 0 and cfg.kind in (0, 1):  # symmetric distance, caps off
         from vgprobe.zerospeech.abx import pairs
 
-        unit_of_group, run_pos, ga_base, unit_pairs = pairs.plan_pairs(layout)
-        pairs.across_by_unit_pairs(
-            tokens.frames, off, ln, layout.group_start, layout.group_end, layout.group_phone, layout.group_speaker,
-            layout.group_context, layout.unit_group_start, layout.unit_group_end, layout.cp_groups, layout.cp_start,
-            layout.cp_end, unit_of_group, run_pos, ga_base, unit_pairs, kind, max_len, err, n_trip, *coords)
+        announce_compilation(pairs.across_by_unit_pairs, pairs._unit_pairs)
+        pairs.across_by_unit_pairs(tok, grp, pairs.plan_pairs(layout), cfg, out)
     else:
-        engine.across_speaker(*common, layout.cp_groups, layout.cp_start, layout.cp_end, cell_off, cap,
-                              _cap(max_x_across, "max_x_across"), seed, kind, max_len, err, n_trip, *coords)
-    return CellScores(err, n_trip, *coords)
+        announce_compilation(engine.across_speaker)
+        engine.across_speaker(tok, grp, cell_off, cfg, out)
+    return CellScores(*out)
 
 
 def score_abx(
@@ -126,13 +129,18 @@ def score_abx(
     slicing: Slicing = "librilight",
     ext: str | None = None,
     ignore_missing: bool = False,
+    allow_reversed_items: bool = False,
     subset: str | None = None,
+    ci_seed: int = BOOTSTRAP_SEED,
 ) -> list[AbxResult]:
     """ABX error rates of the features in ``features_dir`` on the tokens of ``item_file``.
 
     One :class:`AbxResult` per (context mode, speaker mode), in that nesting order. With
     both caps ``None`` the scores equal zerospeech-libriabx2's; with caps the draw is
-    seeded and independent of file order and feature format.
+    seeded and independent of file order and feature format. ``allow_reversed_items`` drops
+    item lines whose onset lies after their offset (else they are an error); ``ci_seed`` seeds
+    the bootstrap of the confidence interval. Raises :class:`.dataset.NotScorableError` when
+    tokens shorter than a frame leave no token or no cell of a mode.
     """
     distance_code(distance)  # fail early on a bad name
     for mode in speaker_modes:
@@ -143,7 +151,7 @@ def score_abx(
             raise ConfigError(f"unknown context mode {mode!r}; expected 'within' or 'any'")
     _cap(max_size_group, "max_size_group")
     _cap(max_x_across, "max_x_across")
-    items = read_item_file(item_file)
+    items = read_item_file(item_file, allow_reversed=allow_reversed_items)
     tokens = load_tokens(features_dir, items, frame_shift=frame_shift, slicing=slicing, ext=ext,
                          ignore_missing=ignore_missing)
     if distance in ("kl", "kl_symmetric") and (tokens.frames < 0).any():
@@ -155,16 +163,23 @@ def score_abx(
             cells = score_cells(tokens, layout, speaker_mode=speaker_mode, distance=distance,
                                 max_size_group=max_size_group, max_x_across=max_x_across, seed=seed)
             if not len(cells.error):
+                mode = f"speaker={speaker_mode}, context={context_mode}"
+                if tokens.n_dropped:
+                    raise NotScorableError(features_dir, frame_shift=frame_shift,
+                                           n_tokens=len(tokens) + tokens.n_dropped, n_empty=tokens.n_dropped,
+                                           left=f"leaving no ABX cell for {mode}")
                 need = "a phone with 2 tokens" if speaker_mode == "within" else "the same phone from 2 speakers"
                 raise InputError(
-                    f"{item_file}: no ABX cell for speaker={speaker_mode}, context={context_mode} "
-                    f"(a cell needs 2 phones in one {'context and ' if context_mode == 'within' else ''}"
-                    f"speaker and {need})"
+                    f"{item_file}: no ABX cell for {mode} (a cell needs 2 phones in one "
+                    f"{'context and ' if context_mode == 'within' else ''}speaker and {need})"
                 )
             score = collapse(speaker=cells.speaker, phone_a=cells.phone_a, phone_b=cells.phone_b, error=cells.error)
+            interval = bootstrap_interval(speaker=cells.speaker, phone_a=cells.phone_a, phone_b=cells.phone_b,
+                                          error=cells.error, n_triplets=cells.n_triplets, seed=ci_seed)
             results.append(AbxResult(
                 subset=subset, speaker=speaker_mode, context=context_mode, distance=distance, score=score,
-                n_cells=len(cells.error), n_triplets=int(cells.n_triplets.sum()), n_tokens=len(tokens),
+                ci_low=interval.ci_low, ci_high=interval.ci_high, n_cells=interval.n_cells,
+                n_triplets=interval.n_triplets, n_speakers=interval.n_speakers, n_tokens=len(tokens),
                 item_file=str(item_file), features=str(features_dir), frame_shift=float(frame_shift),
                 max_size_group=max_size_group, max_x_across=max_x_across, seed=seed, slicing=slicing,
             ))
@@ -179,7 +194,8 @@ def results_to_frame(results: Sequence[AbxResult]) -> pd.DataFrame:
 
 
 def results_to_json(results: Sequence[AbxResult], *, indent: int | None = 2) -> str:
-    """A JSON array with one object per result."""
-    return json.dumps([asdict(r) for r in results], indent=indent)
+    """A JSON array with one object per result; NaN (an interval with one speaker) becomes null."""
+    rows = [{k: None if isinstance(v, float) and v != v else v for k, v in asdict(r).items()} for r in results]
+    return json.dumps(rows, indent=indent)
 
 

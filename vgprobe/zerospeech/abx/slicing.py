@@ -1,4 +1,4 @@
-"""Which feature frames belong to a token (DESIGN.md §6.2).
+"""Which feature frames belong to a token.
 
 With ``r = 1 / frame_shift`` frames are centred at ``(i + 1/2) / r`` seconds.
 

@@ -3,7 +3,8 @@
 For ``split`` dev: ``phonetic/dev-clean`` and ``phonetic/dev-other`` of the submission
 against the item files of the dataset (:mod:`vgprobe.zerospeech.layout`). The frame shift
 comes from the submission's ``meta.yaml`` (``parameters.phonetic.frame_shift``), else from
-the ``frame_shift`` argument.
+the ``frame_shift`` argument. A :class:`.dataset.NotScorableError` names the submission
+folder's name as the layer (extraction writes one submission folder per layer).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any, Literal
 
 from vgprobe.errors import InputError
 from vgprobe.zerospeech import layout
+from vgprobe.zerospeech.abx.dataset import NotScorableError
 from vgprobe.zerospeech.abx.score import AbxResult, score_abx
 
 
@@ -50,6 +52,9 @@ def score_abx_submission(
 ) -> list[AbxResult]:
     """ABX of ``submission_dir/phonetic/{split}-clean`` and ``{split}-other``; ``options`` go to
     :func:`score_abx` (speaker_modes, context_modes, distance, caps, seed, slicing, ext, ...)."""
+    if not Path(submission_dir).is_dir():
+        what = "is not a folder" if Path(submission_dir).exists() else "does not exist"
+        raise InputError(f"{submission_dir}: the submission folder {what}")
     shift = submission_frame_shift(submission_dir) or frame_shift
     if shift is None:
         raise InputError(
@@ -59,5 +64,8 @@ def score_abx_submission(
     for subset in layout.phonetic_subsets(split):
         features = layout.submission_phonetic_dir(submission_dir, subset)
         items = layout.item_file(data_root, subset, kind=item_kind)
-        results += score_abx(features, items, frame_shift=shift, subset=subset, **options)
+        try:
+            results += score_abx(features, items, frame_shift=shift, subset=subset, **options)
+        except NotScorableError as exc:
+            raise exc.for_layer(Path(submission_dir).name) from None
     return results

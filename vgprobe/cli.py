@@ -21,6 +21,7 @@ COMMANDS: tuple[str, ...] = (
     "extract",
     "abx",
     "semantic",
+    "sweep",
     "train",
     "retrieve",
     "analyze",

@@ -29,6 +29,7 @@ import pandas as pd
 
 from vgprobe import __version__
 from vgprobe.analysis.layer_sweep import (
+    FAILED,
     NOT_SCORABLE,
     PAPER_LAYERS,
     PAPER_SSIMI_POOL,
@@ -195,9 +196,12 @@ def _summary(result: SweepResult) -> str:
 def _not_scorable(t: dict[str, pd.DataFrame]) -> str:
     rows = []
     for name in ("abx", "semantic", "probes"):
-        part = t[name][t[name]["status"] == NOT_SCORABLE]
-        for (model, layer, reason), g in part.groupby(["model", "layer", "reason"], sort=False):
-            rows.append({"table": name, "model": model, "layer": layer, "rows": len(g), "reason": reason})
+        part = t[name][t[name]["status"].isin([NOT_SCORABLE, FAILED])]
+        keys = ["status", "model", "layer", "reason"] + (["subset"] if name == "probes" else [])
+        for key, g in part.groupby(keys, sort=False):
+            row = dict(zip(keys, key))
+            rows.append({"table": name, "status": row["status"], "model": row["model"], "layer": row["layer"],
+                         "token set": row.get("subset", ""), "rows": len(g), "reason": row["reason"]})
     return md_table(pd.DataFrame(rows)) if rows else "Every layer was scored on every measure."
 
 

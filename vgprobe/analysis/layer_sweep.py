@@ -353,7 +353,8 @@ def _panel(ax, g: pd.DataFrame, paper: Mapping[str, str], handles: dict) -> None
     task = g["task"].iloc[0]
     chosen = paper.get(task)
     if chosen in pos:
-        label = f"paper's layer ({chosen}" + (f", {PAPER_SSIMI_POOL} pooling)" if task == "semantic" else ")")
+        pooled = g["family"].iloc[0] == "ssimi"
+        label = f"paper's layer ({chosen}" + (f", {PAPER_SSIMI_POOL} pooling)" if pooled else ")")
         mark = ax.axvline(pos[chosen], color="C3" if task == "phonetic" else "C4", linestyle="-.", linewidth=1.2,
                           alpha=0.8)
         handles.setdefault(label, mark)

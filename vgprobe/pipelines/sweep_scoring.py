@@ -15,6 +15,7 @@ sweep finishes and the report lists what was not scored and why.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from dataclasses import asdict
@@ -153,23 +154,31 @@ def probe_rows(
     reason = frame_rate_reason(layer, frame_shift)
     rows: list[dict] = []
 
-    def unscored(target: str, subset: str, status: str, why: str) -> None:
-        for probe in config.probes:
-            for metric in PROBE_METRIC_NAMES[probe]:
-                rows.append({"layer": layer, "subset": subset, "target": target, "probe": probe, "metric": metric,
-                             "score": math.nan, "baseline": math.nan, "n_tokens": 0, "n_labels": 0, "n_groups": 0,
-                             "n_folds": 0, "status": status, "reason": why})
+    def unscored(target: str, subset: str, probe: str, status: str, why: str) -> None:
+        for metric in PROBE_METRIC_NAMES[probe]:
+            rows.append({"layer": layer, "subset": subset, "target": target, "probe": probe, "metric": metric,
+                         "score": math.nan, "baseline": math.nan, "n_tokens": 0, "n_labels": 0, "n_groups": 0,
+                         "n_folds": 0, "status": status, "reason": why})
 
     def run(target: str, subset: str, tokens: Callable[[], Any], *, needs_frames: bool) -> None:
         if needs_frames and reason is not None:
-            unscored(target, subset, NOT_SCORABLE, reason)
+            for probe in config.probes:
+                unscored(target, subset, probe, NOT_SCORABLE, reason)
             return
         try:
-            found = probe_tokens(tokens(), target=target, layer=layer, subset=subset, config=config)
-        except InputError as exc:  # data too small for this token set; every other layer fails alike
-            unscored(target, subset, FAILED, str(exc))
+            table = tokens()
+        except InputError as exc:  # e.g. no aligned word has a frame in this layer
+            for probe in config.probes:
+                unscored(target, subset, probe, FAILED, str(exc))
             return
-        rows.extend({**r, "status": SCORED, "reason": ""} for r in found)
+        for probe in config.probes:  # one at a time: a probe that cannot run on this table leaves the others
+            try:
+                found = probe_tokens(table, target=target, layer=layer, subset=subset,
+                                     config=dataclasses.replace(config, probes=(probe,)))
+            except InputError as exc:  # data too small for this probe on this token set; every layer fails alike
+                unscored(target, subset, probe, FAILED, str(exc))
+                continue
+            rows.extend({**r, "status": SCORED, "reason": ""} for r in found)
 
     for subset in layout.phonetic_subsets(split):
         feats = layout.submission_phonetic_dir(layer_dir, subset)

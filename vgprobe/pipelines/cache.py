@@ -11,7 +11,8 @@ placed by the model's sha256 and a key of the data and the extraction settings::
 
 The settings key covers the resolved data path, a digest of the audio file list (relative paths and
 sizes, so a regenerated dataset gets a new entry), the split, the feature format and the dtype. The
-device is not part of it: CPU and GPU features differ only by float rounding. A score's key covers its options and the sha256 of the files it reads besides the features (item files, gold
+device is not part of it: CPU and GPU features differ only by float rounding. A score's key covers its
+options and the sha256 of the files it reads besides the features (item files, gold
 and pairs), so changing an item file recomputes the scores but not the features.
 
 ``manifest.json``::
@@ -30,9 +31,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from vgprobe.atomic import write_json_atomic
 

@@ -22,9 +22,9 @@ Example::
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
@@ -201,7 +201,8 @@ def sweep(cfg: SweepConfig, *, log: Callable[[str], None] = print) -> SweepResul
                         lambda: resolve_models(cfg.checkpoint, layers=cfg.layers, baselines=cfg.baselines,
                                                seed=cfg.seed, cache=cache, dtype=cfg.dtype, log=log))
     for m in models:
-        log(f"    {m.label}: {m.description}; {len(m.layers)} layers ({', '.join(m.layers)}); sha256 {m.fingerprint[:12]}")
+        log(f"    {m.label}: {m.description}; {len(m.layers)} layers ({', '.join(m.layers)}); "
+            f"sha256 {m.fingerprint[:12]}")
     counts, data_digest = _dataset_listing(cfg)
     entries: dict[str, CacheEntry] = {}
     extracted: dict[str, tuple[int, int]] = {}

@@ -16,16 +16,17 @@ Dropout rates do not count as architecture: they change neither the initial weig
 Example::
 
     models = resolve_models("runs/coco/best", layers=("all",), baselines=("random", "logmel"), seed=0, cache=cache)
-    [(m.label, m.checkpoint, len(m.layers)) for m in models]   # [("trained", ..., 12), ("random", "random:fastvgs-coco", 12), ("logmel", "logmel", 1)]
+    [(m.label, m.checkpoint, len(m.layers)) for m in models]
+    # [("trained", "runs/coco/best", 12), ("random", "random:fastvgs-coco", 12), ("logmel", "logmel", 1)]
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 from vgprobe.errors import ConfigError
 from vgprobe.layer_names import select_layers
@@ -62,7 +63,8 @@ def _describe(label: str, checkpoint: str, encoder, layers: Sequence[str], seed:
     return SweepModel(
         label=label, checkpoint=checkpoint, seed=seed, description=encoder.description,
         fingerprint=encoder.fingerprint, layers=tuple(layers),
-        frame_shifts=tuple((n, encoder.frame_shift(n)) for n in layers), dims=tuple((n, encoder.dim(n)) for n in layers),
+        frame_shifts=tuple((n, encoder.frame_shift(n)) for n in layers),
+        dims=tuple((n, encoder.dim(n)) for n in layers),
         note=note,
     )
 

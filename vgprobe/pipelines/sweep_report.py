@@ -102,9 +102,10 @@ def _markdown(result: SweepResult, cfg: SweepConfig, plots: dict[str, str], item
     trained = result.models[0]
     parts = [
         f"# Layer sweep of `{cfg.checkpoint}`",
-        f"{trained.description} (sha256 `{trained.fingerprint[:16]}…`), data `{Path(cfg.data).resolve()}`, split "
-        f"`{cfg.split}`, vgprobe {__version__}. Every number below comes from vgprobe's scorers (ABX equal to "
-        "zerospeech-libriabx2, sSIMI equal to the ZeroSpeech 2021 scorer); `commands.sh` gives the per-layer CLI calls.",
+        (f"{trained.description} (sha256 `{trained.fingerprint[:16]}…`), data `{Path(cfg.data).resolve()}`, split "
+         f"`{cfg.split}`, vgprobe {__version__}. Every number below comes from vgprobe's scorers (ABX equal to "
+         "zerospeech-libriabx2, sSIMI equal to the ZeroSpeech 2021 scorer); `commands.sh` gives the per-layer CLI "
+         "calls."),
         "## Models",
         md_table(pd.DataFrame([{"model": x.label, "checkpoint": f"`{x.checkpoint}`", "what": x.description,
                                 "sha256": f"`{x.fingerprint[:12]}`", "layers": len(x.layers)}
@@ -114,11 +115,11 @@ def _markdown(result: SweepResult, cfg: SweepConfig, plots: dict[str, str], item
     ]
     for family, heading, note in (
         ("abx", "ABX error (%, lower is better)",
-         "ZR2021 protocol: cosine (angular) distance, context within, within and across speaker, caps 10 / 5, "
-         "seed 3459, Libri-Light slicing, triphone items."),
+         ("ZR2021 protocol: cosine (angular) distance, context within, within and across speaker, caps 10 / 5, "
+          "seed 3459, Libri-Light slicing, triphone items.")),
         ("ssimi", "sSIMI (Spearman ρ × 100, higher is better)",
-         "Pair-weighted mean of the per-dataset correlations of each type; cosine distance between pooled files. "
-         "`semantic.csv` has every dataset."),
+         ("Pair-weighted mean of the per-dataset correlations of each type; cosine distance between pooled files. "
+          "`semantic.csv` has every dataset.")),
         ("probe", "Probes (higher is better)",
          f"PWCCA (speaker-grouped 5-fold), k-means NMI (50 clusters), linear probe (speaker-held-out); phone tokens "
          f"from the {item_kind} items, word tokens from the sSIMI sets"
@@ -135,8 +136,8 @@ def _markdown(result: SweepResult, cfg: SweepConfig, plots: dict[str, str], item
                                                            computed=("n_computed", "first"),
                                                            reused=("n_reused", "first")).reset_index()
     feats["cache entry"] = [f"`{result.entries[x]}`" for x in feats["model"]]
-    parts += ["## Features", "One forward pass per file serves every layer; features are cached by model sha256, "
-              "data and settings, so a re-run computes only what is missing.", md_table(feats),
+    parts += ["## Features", ("One forward pass per file serves every layer; features are cached by model sha256, "
+                              "data and settings, so a re-run computes only what is missing."), md_table(feats),
               f"Scores: {result.scores_computed} layer scores computed, {result.scores_reused} read from the cache.",
               "## Stages", md_table(pd.DataFrame(result.stages, columns=["stage", "seconds"]), floatfmt=".1f")]
     return "\n\n".join(parts) + "\n"
@@ -164,7 +165,8 @@ def _summary(result: SweepResult) -> str:
         elif pd.isna(r.paper_value):
             paper = f"{r.paper_layer}: not scored"
         else:
-            paper = f"{r.paper_layer}: {r.paper_value:.2f} (rank {int(r.paper_rank)} of {r.n_layers}, {r.difference:+.2f})"
+            paper = (f"{r.paper_layer}: {r.paper_value:.2f} (rank {int(r.paper_rank)} of {r.n_layers}, "
+                     f"{r.difference:+.2f})")
         rows.append({"measure": r.title, "best layer": f"**{r.best_layer}**", "value": r.best_value,
                      "paper's layer: value (rank, best − paper)": paper, "random init, best": others["random"],
                      "log-mel": others["logmel"]})

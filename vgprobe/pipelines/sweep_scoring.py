@@ -18,9 +18,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from vgprobe.analysis.layer_sweep import FAILED, NOT_SCORABLE, SCORED
 from vgprobe.errors import InputError
@@ -90,7 +91,8 @@ def abx_rows(layer_dir: Path, data: Path, split: str, *, layer: str, frame_shift
 
 
 def semantic_inputs(data: Path, split: str) -> dict[str, str]:
-    return {"gold": file_sha256(layout.semantic_gold(data, split)), "pairs": file_sha256(layout.semantic_pairs(data, split))}
+    return {"gold": file_sha256(layout.semantic_gold(data, split)),
+            "pairs": file_sha256(layout.semantic_pairs(data, split))}
 
 
 def semantic_rows(layer_dir: Path, data: Path, split: str, *, layer: str, pool: str, metric: str = "cosine"

@@ -401,3 +401,15 @@ def test_the_default_cache_follows_the_environment(tmp_path):
 def test_progress_lines_name_every_stage(sweep_run):
     for stage in ("[1/4] models:", "[2/4] extract:", "[3/4] score:", "[4/4] report:"):
         assert stage in sweep_run.log
+
+
+def test_a_cache_disk_without_room_for_the_features_is_refused_before_extracting(sweep_inputs, tmp_path, monkeypatch):
+    import shutil
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: SimpleNamespace(total=10**6, used=10**6 - 1000, free=1000))
+    cfg = SweepConfig(checkpoint="random:tiny", data=sweep_inputs.zr, out=tmp_path / "out", cache=tmp_path / "cache",
+                      layers=("trm1.6",), baselines=(), measures=("abx",), progress="off")
+    with pytest.raises(ConfigError, match=r"the features need about 0\.0 GB but .* has 0\.0 GB free"):
+        sweep(cfg, log=lambda _: None)
+    assert not (tmp_path / "out").exists() and not (tmp_path / "cache").exists()

@@ -203,13 +203,18 @@ def sweep(cfg: SweepConfig, *, log: Callable[[str], None] = print) -> SweepResul
     for m in models:
         log(f"    {m.label}: {m.description}; {len(m.layers)} layers ({', '.join(m.layers)}); "
             f"sha256 {m.fingerprint[:12]}")
-    counts, data_digest = _dataset_listing(cfg)
+    counts, data_digest, audio_seconds = _dataset_listing(cfg)
     entries: dict[str, CacheEntry] = {}
     extracted: dict[str, tuple[int, int]] = {}
 
     def extract_all() -> None:
         for m in models:
-            entries[m.label], extracted[m.label] = _extract(m, cfg, cache, counts, data_digest, log)
+            entries[m.label] = _entry(m, cfg, cache, data_digest)
+        missing = {m.label: [n for n in m.layers if n not in entries[m.label].complete_layers(m.layers, counts)]
+                   for m in models}
+        _check_disk(models, missing, audio_seconds, cache, log)
+        for m in models:
+            extracted[m.label] = _extract(m, entries[m.label], missing[m.label], cfg, counts, log)
 
     stages.run("extract", f"{sum(len(m.layers) for m in models)} layers of {len(models)} models, "
                f"{sum(counts.values())} files ({', '.join(cfg.tasks)}) -> cache {cache}", extract_all)
@@ -228,27 +233,60 @@ def sweep(cfg: SweepConfig, *, log: Callable[[str], None] = print) -> SweepResul
     return result
 
 
-def _dataset_listing(cfg: SweepConfig) -> tuple[dict[str, int], str]:
+def _dataset_listing(cfg: SweepConfig) -> tuple[dict[str, int], str, float]:
+    """Files per task, the digest of the split's file list, and the audio seconds of the tasks' files (from the
+    file sizes: 16-bit 16 kHz PCM; an estimate for other encodings)."""
     from vgprobe.extract.sources import list_sources
 
-    counts = {task: len(list_sources(cfg.data, split=cfg.split, task=task)) for task in cfg.tasks}
+    counts, size = {}, 0
+    for task in cfg.tasks:
+        sources = list_sources(cfg.data, split=cfg.split, task=task)
+        counts[task] = len(sources)
+        size += sum(s.audio.stat().st_size for s in sources)
     every = list_sources(cfg.data, split=cfg.split, task="all")
-    return counts, listing_digest(Path(cfg.data), [s.audio for s in every])
+    return counts, listing_digest(Path(cfg.data), [s.audio for s in every]), size / (2 * 16000)
 
 
-def _extract(m: SweepModel, cfg: SweepConfig, cache: Path, counts: dict[str, int], data_digest: str,
-             log: Callable[[str], None]) -> tuple[CacheEntry, tuple[int, int]]:
-    from vgprobe.extract import ExtractConfig, extract
+def _check_disk(models: list[SweepModel], missing: dict[str, list[str]], audio_seconds: float, cache: Path,
+                log: Callable[[str], None]) -> None:
+    """Say how much the missing features take (float32 frames), and refuse when the cache's disk lacks room."""
+    import shutil
 
+    need = 0.0
+    for m in models:
+        for layer in missing[m.label]:
+            shift = m.frame_shift(layer)
+            frames = audio_seconds / shift if shift else 0.0
+            need += 4.0 * m.dim(layer) * frames
+    if not need:
+        return
+    probe = Path(cache)
+    while not probe.exists():
+        probe = probe.parent
+    free = shutil.disk_usage(probe).free
+    log(f"    about {need / 1e9:.2f} GB of features to write ({audio_seconds / 3600:.2f} h of audio); "
+        f"{free / 1e9:.1f} GB free under {probe}")
+    if need > free:
+        raise ConfigError(f"the features need about {need / 1e9:.1f} GB but {probe} has {free / 1e9:.1f} GB free: "
+                          "give --cache on a larger disk, or fewer --layers / --baselines")
+
+
+def _entry(m: SweepModel, cfg: SweepConfig, cache: Path, data_digest: str) -> CacheEntry:
     identity = {"model_sha256": m.fingerprint, "model": m.description, "checkpoint": m.checkpoint,
                 "data": str(Path(cfg.data).resolve()), "data_digest": data_digest, "split": cfg.split,
                 "format": FEATURE_FORMAT, "dtype": cfg.dtype}
-    entry = entry_for(cache, model_sha256=m.fingerprint, identity=identity)
-    missing = [n for n in m.layers if n not in entry.complete_layers(m.layers, counts)]
+    return entry_for(cache, model_sha256=m.fingerprint, identity=identity)
+
+
+def _extract(m: SweepModel, entry: CacheEntry, missing: list[str], cfg: SweepConfig, counts: dict[str, int],
+             log: Callable[[str], None]) -> tuple[int, int]:
+    """Extract the ``missing`` layers of ``m`` into its cache entry; (files computed, files reused)."""
+    from vgprobe.extract import ExtractConfig, extract
+
     n_files = sum(counts.values())
     if not missing:
         log(f"    {m.label}: cache hit, {len(m.layers)} layers x {n_files} files in {entry.root}")
-        return entry, (0, n_files)
+        return 0, n_files
     task = cfg.tasks[0] if len(cfg.tasks) == 1 else "all"
     show_bar = cfg.progress == "bar" or (cfg.progress == "auto" and _stderr_is_tty())
     log(f"    {m.label}: extracting {', '.join(missing)} -> {entry.root}")
@@ -259,7 +297,7 @@ def _extract(m: SweepModel, cfg: SweepConfig, cache: Path, counts: dict[str, int
     rate = res.audio_seconds / res.wall_seconds if res.wall_seconds else 0.0
     log(f"    {m.label}: {res.n_computed} files computed, {res.n_reused} already there; {res.audio_seconds:.0f} s of "
         f"audio in {res.wall_seconds:.1f} s ({rate:.1f} audio-s/s)")
-    return entry, (res.n_computed, res.n_reused)
+    return res.n_computed, res.n_reused
 
 
 def _stderr_is_tty() -> bool:

@@ -15,7 +15,10 @@
 
 Every command runs as its own process (``python -m vgprobe``), so process start and imports count on both sides.
 
-Usage: nice python benchmarks/sweep_speed.py [--work DIR] [--full] [--skip-naive] [--skip-full-size]
+Also printed: where the in-process ABX time of the 10 frame-rate layers goes (item parsing, token loading, cell
+layout, cells, collapse), to see what layers could share.
+
+Usage: nice python benchmarks/sweep_speed.py [--work DIR] [--full] [--skip-naive] [--skip-full-size] [--skip-sweep]
 """
 
 from __future__ import annotations
@@ -54,12 +57,51 @@ def folder_bytes(root: Path) -> int:
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
 
 
+def abx_breakdown(sweep_out: Path, zr: Path) -> None:
+    """Where ABX time goes per layer (the public pieces of the abx package, both subsets, ZR2021 settings): is
+    anything shared between layers (item parsing, cell layout) worth sharing?"""
+    from vgprobe.zerospeech import layout
+    from vgprobe.zerospeech.abx.cells import build_layout
+    from vgprobe.zerospeech.abx.collapse import collapse
+    from vgprobe.zerospeech.abx.dataset import load_tokens
+    from vgprobe.zerospeech.abx.score import score_abx, score_cells
+    from vgprobe.zerospeech.items import read_item_file
+
+    root = Path(json.loads((sweep_out / "sweep.json").read_text())["entries"]["trained"])
+    items0 = layout.item_file(zr, "dev-clean")
+    score_abx(root / "trm1.1" / "phonetic" / "dev-clean", items0, frame_shift=0.02)  # compile the loops first
+    t = dict.fromkeys(("items", "tokens", "layout", "cells", "collapse"), 0.0)
+    for layer in FRAME_RATE:
+        for subset in layout.phonetic_subsets("dev"):
+            t0 = time.perf_counter()
+            items = read_item_file(layout.item_file(zr, subset))
+            t1 = time.perf_counter()
+            tokens = load_tokens(root / layer / "phonetic" / subset, items, frame_shift=0.02)
+            t2 = time.perf_counter()
+            lay = build_layout(tokens, context_mode="within")
+            t3 = time.perf_counter()
+            t["items"], t["tokens"], t["layout"] = t["items"] + t1 - t0, t["tokens"] + t2 - t1, t["layout"] + t3 - t2
+            for speaker in ("within", "across"):
+                t3 = time.perf_counter()
+                cells = score_cells(tokens, lay, speaker_mode=speaker, distance="cosine", max_size_group=10,
+                                    max_x_across=5, seed=3459)
+                t4 = time.perf_counter()
+                collapse(speaker=cells.speaker, phone_a=cells.phone_a, phone_b=cells.phone_b, error=cells.error)
+                t["cells"] += t4 - t3
+                t["collapse"] += time.perf_counter() - t4
+    total = sum(t.values())
+    print(f"ABX of {len(FRAME_RATE)} layers, in process: {total:.2f} s = "
+          + ", ".join(f"{k} {v:.2f} s ({100 * v / total:.1f} %)" for k, v in t.items())
+          + "; item parsing and layout are what layers could share")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", type=Path, default=Path("/tmp/vgprobe-sweep-bench"))
     ap.add_argument("--full", action="store_true", help="the full quickstart's data sizes (default: --fast's)")
     ap.add_argument("--skip-naive", action="store_true")
     ap.add_argument("--skip-full-size", action="store_true")
+    ap.add_argument("--skip-sweep", action="store_true", help="reuse the sweep already in --work (for the next steps)")
     args = ap.parse_args()
     from vgprobe.synth import build_zr2021
 
@@ -71,19 +113,22 @@ def main() -> None:
     print(f"data: {zr}, {n_files} files, {seconds:.0f} s of audio")
 
     # 2. the sweep
-    for d in ("sweep", "sweep-again", "cache", "naive"):
-        shutil.rmtree(args.work / d, ignore_errors=True)
-    common = ["--checkpoint", "random:tiny", "--data", str(zr), "--cache", str(args.work / "cache"),
-              "--baselines", "none", "--probes", "abx,semantic", "--pools", "max", "--no-progress"]
-    t_sweep, _ = vgprobe("sweep", "--out", str(args.work / "sweep"), *common)
-    stages = {s["stage"]: s["seconds"] for s in json.loads((args.work / "sweep" / "sweep.json").read_text())["stages"]}
-    print(f"sweep, 12 layers of random:tiny, cold cache: {t_sweep:.1f} s "
-          f"(stages: {', '.join(f'{k} {v:.1f} s' for k, v in stages.items())})")
-    t_again, _ = vgprobe("sweep", "--out", str(args.work / "sweep-again"), *common)
-    print(f"the same sweep again (cache hit): {t_again:.1f} s")
+    if not args.skip_sweep:
+        for d in ("sweep", "sweep-again", "cache", "naive"):
+            shutil.rmtree(args.work / d, ignore_errors=True)
+        common = ["--checkpoint", "random:tiny", "--data", str(zr), "--cache", str(args.work / "cache"),
+                  "--baselines", "none", "--probes", "abx,semantic", "--pools", "max", "--no-progress"]
+        t_sweep, _ = vgprobe("sweep", "--out", str(args.work / "sweep"), *common)
+        meta = json.loads((args.work / "sweep" / "sweep.json").read_text())
+        stages = {s["stage"]: s["seconds"] for s in meta["stages"]}
+        print(f"sweep, 12 layers of random:tiny, cold cache: {t_sweep:.1f} s "
+              f"(stages: {', '.join(f'{k} {v:.1f} s' for k, v in stages.items())})")
+        t_again, _ = vgprobe("sweep", "--out", str(args.work / "sweep-again"), *common)
+        print(f"the same sweep again (cache hit): {t_again:.1f} s")
+    abx_breakdown(args.work / "sweep", zr)
 
     # 3. the naive loop
-    if not args.skip_naive:
+    if not args.skip_naive and not args.skip_sweep:
         naive = args.work / "naive"
         t = {"extract": 0.0, "abx": 0.0, "semantic": 0.0}
         abx_rows, sem_rows = [], []

@@ -49,3 +49,36 @@ def recipe(tmp_path_factory) -> Path:
     from vgcorpus_data import write_recipe
 
     return write_recipe(tmp_path_factory.mktemp("recipe") / "small.yaml")
+
+
+@pytest.fixture(scope="session")
+def sweep_inputs(tmp_path_factory):
+    """A small synthetic ZR2021 set, pseudo word alignments of dev-clean and a tiny checkpoint (tests/sweep_data.py)."""
+    from types import SimpleNamespace
+
+    from sweep_data import pseudo_word_alignments, small_zr2021, tiny_checkpoint
+
+    base = tmp_path_factory.mktemp("sweep")
+    zr = small_zr2021(base / "zr2021")
+    return SimpleNamespace(zr=zr, checkpoint=tiny_checkpoint(base / "checkpoint"),
+                           alignments=pseudo_word_alignments(zr, "dev-clean", base / "words.json"))
+
+
+@pytest.fixture(scope="session")
+def sweep_run(sweep_inputs, tmp_path_factory):
+    """`vgprobe sweep` run once on ``sweep_inputs``: layers trm1.1, trm1.6 and the coarse trm2.1 of the checkpoint,
+    of its random twin, and log-mel; every measure; word probes on the alignments too. Its stderr is kept."""
+    import contextlib
+    import io
+    from types import SimpleNamespace
+
+    from vgprobe.cli import main
+
+    base = tmp_path_factory.mktemp("sweep-run")
+    out, cache, err = base / "out", base / "cache", io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(["sweep", "--checkpoint", str(sweep_inputs.checkpoint), "--data", str(sweep_inputs.zr),
+                     "--out", str(out), "--cache", str(cache), "--layers", "trm1.1,trm1.6,trm2.1",
+                     "--alignments", f"dev-clean={sweep_inputs.alignments}", "--no-progress"])
+    assert code == 0, err.getvalue()
+    return SimpleNamespace(out=out, cache=cache, log=err.getvalue(), inputs=sweep_inputs)

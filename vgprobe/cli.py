@@ -24,6 +24,7 @@ COMMANDS: tuple[str, ...] = (
     "lexical",
     "syntactic",
     "submission",
+    "sweep",
     "train",
     "retrieve",
     "analyze",

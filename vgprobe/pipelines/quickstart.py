@@ -2,10 +2,12 @@
 
 1. synthesise a mini ZeroSpeech 2021 set and an image–caption corpus (espeak-ng);
 2. train the ``tiny`` FaST-VGS recipe on the corpus and report held-out retrieval (coarse, CTF);
-3. extract every Trm1 layer and ``trm2.1`` of the trained model and of the same model at random
-   initialisation (same seed), plus a log-mel baseline;
-4. score ABX (within/across speaker) and sSIMI (max pooling) and write a report folder
-   (Markdown tables, a plot of ABX error per Trm1 layer, raw CSVs, the commands behind each number);
+3. sweep the layers (:mod:`vgprobe.pipelines.sweep`, into ``sweep/``): every layer of the trained model, of the
+   same model at random initialisation (same seed) and a log-mel baseline, extracted once into ``features/``
+   (a cache) and scored on ABX (within/across speaker), sSIMI (max and mean pooling) and, in full mode, the
+   layer-wise probes; the sweep's report names the best layer per measure against the paper's choices;
+4. write a report folder (Markdown tables, a plot of ABX error per Trm1 layer, raw CSVs, the commands
+   behind each number) that links to the sweep's report;
 5. write a ``vgprobe.toml`` so ``vgprobe extract --layer trm1.6 --split dev``, ``vgprobe abx`` and
    ``vgprobe semantic --pool max`` work as typed afterwards.
 
@@ -34,10 +36,12 @@ class QuickstartSizes:
     vg_captions: int
     train_overrides: tuple[tuple[str, object], ...]
     max_steps: int | None
+    sweep_measures: tuple[str, ...] = ("abx", "semantic", "cca", "mi", "linear")
 
 
 FULL = QuickstartSizes(4, 25, 4, 120, 120, 600, 2, (), None)
-FAST = QuickstartSizes(2, 8, 2, 20, 40, 200, 2, (("batch_size", 16), ("epochs", 6), ("val_every_steps", 40)), None)
+FAST = QuickstartSizes(2, 8, 2, 20, 40, 200, 2, (("batch_size", 16), ("epochs", 6), ("val_every_steps", 40)), None,
+                       ("abx", "semantic"))
 
 
 @dataclass(frozen=True)
@@ -65,9 +69,9 @@ class _Stages:
 
 def quickstart(cfg: QuickstartConfig, *, log: Callable[[str], None] = print, progress: bool = True) -> Path:
     """Run the pipeline into ``cfg.out``; returns the report folder."""
-    from vgprobe.analysis.layer_sweep import abx_sweep, plot_abx_sweep, semantic_sweep
-    from vgprobe.extract import ExtractConfig, extract
+    from vgprobe.analysis.layer_sweep import plot_abx_sweep
     from vgprobe.fastvgs import load as load_model
+    from vgprobe.pipelines.sweep import SweepConfig, sweep
     from vgprobe.train.evaluate import evaluate_retrieval
     from vgprobe.train import resolve_config, train
     from vgprobe.project import write_project_config
@@ -124,29 +128,18 @@ def quickstart(cfg: QuickstartConfig, *, log: Callable[[str], None] = print, pro
     commands.append(("retrieval", ["vgprobe", "retrieve", "--checkpoint", str(best), "--data", str(vg), "--split",
                                    "test", "--mode", "coarse,ctf", "--kc", str(min(tcfg.topk, 100))]))
 
-    trm_layers = [f"trm1.{k}" for k in range(1, 9)]
-    models = {"trained": (str(best), tcfg.seed), "random": (f"random:{cfg.recipe}", tcfg.seed), "logmel": ("logmel", 0)}
-    for label, (ckpt, seed) in models.items():
-        layers = ("logmel",) if label == "logmel" else (*trm_layers, "trm2.1")
-        st.run(f"extract {label}", f"{', '.join(layers)} of {ckpt} in one pass -> {feats / label}",
-               lambda ckpt=ckpt, seed=seed, layers=layers, label=label: extract(
-                   ExtractConfig(checkpoint=ckpt, data=zr, out=feats / label, layers=layers, seed=seed,
-                                 progress=progress), log=log))
-        commands.append(("features", ["vgprobe", "extract", "--checkpoint", ckpt, "--data", str(zr), "--out",
-                                      str(feats / label), "--layer", ",".join(layers), "--seed", str(seed)]))
-
-    roots = {label: feats / label for label in models}
-    abx = st.run("abx", "ABX within/across speaker of every Trm1 layer (trained, random) and log-mel",
-                 lambda: abx_sweep(roots, zr, layers=[*trm_layers, "logmel"]))
-    for label in models:
-        for layer in (["logmel"] if label == "logmel" else trm_layers):
-            commands.append(("abx", ["vgprobe", "abx", "--submission", str(feats / label / layer), "--data", str(zr)]))
-    sem = st.run("semantic", "sSIMI with max pooling of trm2.1 (trained, random) and log-mel",
-                 lambda: semantic_sweep(roots, zr, layers=["trm2.1", "logmel"], pool="max"))
-    for label in models:
-        layer = "logmel" if label == "logmel" else "trm2.1"
-        commands.append(("semantic", ["vgprobe", "semantic", "--submission", str(feats / label / layer), "--data",
-                                      str(zr), "--pool", "max"]))
+    swept = st.run("layer sweep", f"every layer of the trained model, of its random initialisation and log-mel: "
+                   f"{', '.join(sizes.sweep_measures)} -> {out / 'sweep'} (features cached in {feats})",
+                   lambda: sweep(SweepConfig(checkpoint=str(best), data=zr, out=out / "sweep", cache=feats,
+                                             seed=tcfg.seed, measures=sizes.sweep_measures,
+                                             progress="auto" if progress else "off"), log=log))
+    commands.append(("layer sweep", ["vgprobe", "sweep", "--checkpoint", str(best), "--data", str(zr), "--out",
+                                     str(out / "sweep"), "--cache", str(feats), "--seed", str(tcfg.seed),
+                                     "--probes", ",".join(sizes.sweep_measures)]))
+    abx, sem = swept.tables["abx"], swept.tables["semantic"]
+    abx = abx[abx["status"] == "scored"]
+    sem = sem[(sem["pool"] == "max") & sem["layer"].isin(["trm2.1", "logmel"])]
+    trained_features = swept.entries["trained"]
 
     def write_report() -> Path:
         report.mkdir(parents=True, exist_ok=True)
@@ -160,10 +153,10 @@ def quickstart(cfg: QuickstartConfig, *, log: Callable[[str], None] = print, pro
         return report
 
     st.run("report", f"tables, plot, CSVs and commands -> {report}", write_report)
-    write_project_config(out / "vgprobe.toml", checkpoint=str(best), data=zr, out=feats / "trained")
+    write_project_config(out / "vgprobe.toml", checkpoint=str(best), data=zr, out=trained_features)
     cwd_cfg = Path.cwd() / "vgprobe.toml"
     if cfg.write_cwd_config and (not cwd_cfg.exists() or "vgprobe quickstart" in cwd_cfg.read_text(encoding="utf-8")):
-        write_project_config(cwd_cfg, checkpoint=str(best), data=zr, out=feats / "trained")
+        write_project_config(cwd_cfg, checkpoint=str(best), data=zr, out=trained_features)
         cwd_cfg.write_text("# written by vgprobe quickstart\n" + cwd_cfg.read_text(encoding="utf-8"), encoding="utf-8")
         log(f"wrote {cwd_cfg}: `vgprobe extract --layer trm1.6 --split dev`, `vgprobe abx` and "
             "`vgprobe semantic --pool max` now work here")
@@ -215,6 +208,8 @@ def _markdown(abx: pd.DataFrame, sem: pd.DataFrame, ret: pd.DataFrame, times, cf
         "## ABX error (%), ZR2021 protocol (cosine, context within, caps 10/5)",
         table(abx_wide),
         "![ABX error per Trm1 layer](abx_layers.png)",
+        "Every layer (Conv1 to Trm2), sSIMI with mean pooling too, the probes and the best layer per measure: "
+        "[the layer sweep's report](../sweep/report.md).",
         "## sSIMI (max pooling, cosine; correlation x100)",
         table(sem_view, ".2f"),
         "## Stages",

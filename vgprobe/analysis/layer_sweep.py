@@ -132,11 +132,12 @@ NOT_SCORABLE = "not scorable"  # the layer's frames are too coarse for the measu
 FAILED = "failed"  # the measure could not run on this data (the reason says why), e.g. too few tokens for a probe
 
 ABX_COLUMNS: tuple[str, ...] = (
-    "model", "layer", "frame_shift", "subset", "speaker", "context", "distance", "score", "n_cells", "n_triplets",
-    "n_tokens", "status", "reason",
+    "model", "layer", "frame_shift", "subset", "speaker", "context", "distance", "score", "ci_low", "ci_high",
+    "n_cells", "n_triplets", "n_speakers", "n_tokens", "status", "reason",
 )
 SEMANTIC_COLUMNS: tuple[str, ...] = (
-    "model", "layer", "pool", "metric", "type", "dataset", "correlation", "n_pairs", "status", "reason",
+    "model", "layer", "pool", "metric", "type", "dataset", "correlation", "ci_low", "ci_high", "n_pairs", "status",
+    "reason",
 )
 PROBE_COLUMNS: tuple[str, ...] = (
     "model", "layer", "subset", "target", "probe", "metric", "score", "baseline", "n_tokens", "n_labels", "n_groups",

@@ -68,10 +68,8 @@ def abx_rows(layer_dir: Path, data: Path, split: str, *, layer: str, frame_shift
     opts = abx_options()
     reason = frame_rate_reason(layer, frame_shift)
     if reason is not None:
-        return [{"layer": layer, "frame_shift": frame_shift, "subset": subset, "speaker": speaker, "context": context,
-                 "distance": opts["distance"], "score": math.nan, "n_cells": 0, "n_triplets": 0, "n_tokens": 0,
-                 "status": NOT_SCORABLE, "reason": reason}
-                for subset in layout.phonetic_subsets(split) for context in ABX_CONTEXTS for speaker in ABX_SPEAKERS]
+        return _unscored_abx(layer, frame_shift, split, opts, NOT_SCORABLE, reason)
+    from vgprobe.zerospeech.abx import NotScorableError
     from vgprobe.zerospeech.abx.submission import score_abx_submission
 
     try:
@@ -80,14 +78,22 @@ def abx_rows(layer_dir: Path, data: Path, split: str, *, layer: str, frame_shift
             distance=opts["distance"], max_size_group=opts["max_size_group"], max_x_across=opts["max_x_across"],
             seed=opts["seed"], slicing=opts["slicing"],
         )
-    except InputError as exc:  # e.g. no ABX cell in a small item file, or every token of the layer empty
-        return [{"layer": layer, "frame_shift": frame_shift, "subset": subset, "speaker": speaker, "context": context,
-                 "distance": opts["distance"], "score": math.nan, "n_cells": 0, "n_triplets": 0, "n_tokens": 0,
-                 "status": FAILED, "reason": str(exc)}
-                for subset in layout.phonetic_subsets(split) for context in ABX_CONTEXTS for speaker in ABX_SPEAKERS]
+    except NotScorableError as exc:  # every token of the layer shorter than one of its frames
+        return _unscored_abx(layer, frame_shift, split, opts, NOT_SCORABLE, str(exc))
+    except InputError as exc:  # e.g. no ABX cell in a small item file
+        return _unscored_abx(layer, frame_shift, split, opts, FAILED, str(exc))
     return [{"layer": layer, "frame_shift": r.frame_shift, "subset": r.subset, "speaker": r.speaker,
-             "context": r.context, "distance": r.distance, "score": r.score, "n_cells": r.n_cells,
-             "n_triplets": r.n_triplets, "n_tokens": r.n_tokens, "status": SCORED, "reason": ""} for r in results]
+             "context": r.context, "distance": r.distance, "score": r.score, "ci_low": r.ci_low, "ci_high": r.ci_high,
+             "n_cells": r.n_cells, "n_triplets": r.n_triplets, "n_speakers": r.n_speakers, "n_tokens": r.n_tokens,
+             "status": SCORED, "reason": ""} for r in results]
+
+
+def _unscored_abx(layer: str, frame_shift: float | None, split: str, opts: dict, status: str, reason: str
+                  ) -> list[dict]:
+    return [{"layer": layer, "frame_shift": frame_shift, "subset": subset, "speaker": speaker, "context": context,
+             "distance": opts["distance"], "score": math.nan, "ci_low": math.nan, "ci_high": math.nan, "n_cells": 0,
+             "n_triplets": 0, "n_speakers": 0, "n_tokens": 0, "status": status, "reason": reason}
+            for subset in layout.phonetic_subsets(split) for context in ABX_CONTEXTS for speaker in ABX_SPEAKERS]
 
 
 def semantic_inputs(data: Path, split: str) -> dict[str, str]:

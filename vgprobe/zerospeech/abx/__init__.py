@@ -67,9 +67,10 @@ Modules: item file (:mod:`vgprobe.zerospeech.items`) -> tokens (:mod:`.dataset`,
 :mod:`.uncertainty`) -> results (:mod:`.score`, :mod:`.submission`).
 """
 
+from vgprobe.zerospeech.abx.dataset import NotScorableError
 from vgprobe.zerospeech.abx.score import AbxResult, results_to_frame, results_to_json, score_abx
 
-__all__ = ["AbxResult", "results_to_frame", "results_to_json", "score_abx", "score_abx_submission"]
+__all__ = ["AbxResult", "NotScorableError", "results_to_frame", "results_to_json", "score_abx", "score_abx_submission"]
 
 
 def __getattr__(name: str):  # lazy: the submission helper reads yaml

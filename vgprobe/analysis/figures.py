@@ -8,9 +8,11 @@ from pathlib import Path
 def save_figure(fig, path: str | Path, *, dpi: int = 120) -> Path:
     import matplotlib.pyplot as plt
 
+    from vgprobe.atomic import atomic_write
+
     fig.tight_layout()
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi)
+    with atomic_write(path, "wb") as f:
+        fig.savefig(f, dpi=dpi, format=path.suffix.lstrip(".") or "png")
     plt.close(fig)
     return path

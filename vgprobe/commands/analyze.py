@@ -65,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _sweep(args: argparse.Namespace) -> int:
     from vgprobe.analysis.layer_sweep import abx_sweep, plot_abx_sweep, semantic_sweep
+    from vgprobe.commands._report import write_csv_atomically
 
     roots = {}
     for item in args.features:
@@ -73,12 +74,11 @@ def _sweep(args: argparse.Namespace) -> int:
             raise ConfigError(f"--features {item!r}: expected LABEL=ROOT")
         roots[label] = Path(root)
     layers = [n.strip() for n in args.layers.split(",")] if args.layers else None
-    args.out.mkdir(parents=True, exist_ok=True)
-    abx = abx_sweep(roots, args.data, split=args.split, layers=layers)
-    abx.to_csv(args.out / "abx.csv", index=False)
+    abx = abx_sweep(roots, args.data, split=args.split, layers=layers)  # everything is scored before anything
+    sem = semantic_sweep(roots, args.data, split=args.split, layers=layers, pool=args.pool)  # is written
+    write_csv_atomically(abx, args.out / "abx.csv")
+    write_csv_atomically(sem, args.out / "semantic.csv")
     plot_abx_sweep(abx, args.out / "abx_layers.png")
-    sem = semantic_sweep(roots, args.data, split=args.split, layers=layers, pool=args.pool)
-    sem.to_csv(args.out / "semantic.csv", index=False)
     view = abx.assign(error=100 * abx["score"]).pivot_table(index=["model", "layer"], columns=["subset", "speaker"],
                                                             values="error")
     print(view.to_string(float_format=lambda v: f"{v:.2f}"))

@@ -147,7 +147,8 @@ def small_sets():
     feats, boxes = zip(*(image_of(i) for i in range(2)))
     return AblationSets(
         phonetic=(PhoneticSubset("dev-clean", None, {"p1": w(12000), "p2": w(17000), "p3": w(12000)}),),
-        semantic=SemanticSet(None, None, {"synthetic": {"s1": w(9000), "s2": w(13000)}, "librispeech": {"s3": w(9000)}}),
+        semantic=SemanticSet(None, None, {"synthetic": {"s1": w(9000), "s2": w(13000)},
+                                          "librispeech": {"s3": w(9000)}}),
         retrieval=RetrievalSet(wav, padding, torch.stack(feats), torch.stack(boxes), torch.tensor([0, 1, 1])),
     )
 

@@ -314,7 +314,8 @@ def test_ablate_heads_scores_every_head_against_the_stock_scorers(eval_sets, tmp
 def test_ablate_heads_refuses_what_it_cannot_score(small_sets):
     with pytest.raises(ConfigError, match="FaST-VGS"):
         ablate_heads(hf_model("wav2vec2"), small_sets)
-    with pytest.raises(ConfigError, match="abx_layer must be a Trm1 layer"):
-        ablate_heads(small_fastvgs(), small_sets, abx_layer="trm2.1", heads=[("trm1", 1, 0)])
+    for layer in ("trm2.1", "trm1.0"):  # trm1.0 lies below every attention layer: no head can change it
+        with pytest.raises(ConfigError, match="abx_layer must be a Trm1 layer"):
+            ablate_heads(small_fastvgs(), small_sets, abx_layer=layer, heads=[("trm1", 1, 0)])
     with pytest.raises(ConfigError, match="cross-encoder heads"):
         ablate_heads(small_fastvgs(), small_sets, heads=[("cross", 1, 0)])

@@ -159,13 +159,14 @@ def ablate_heads(
     from vgprobe.fastvgs.layers import frame_shift, validate_layers
 
     abx_k = _layer_index(abx_layer, "trm1") if sets.phonetic else None
-    if sets.phonetic and abx_layer is not None and abx_k is None:
-        raise ConfigError(f"abx_layer must be a Trm1 layer trm1.k, got {abx_layer!r}")
+    if sets.phonetic and abx_layer is not None and not (abx_k and abx_k <= model.cfg.trm1_layers):
+        raise ConfigError(f"abx_layer must be a Trm1 layer trm1.1..trm1.{model.cfg.trm1_layers} (below the first "
+                          f"attention layer no head can change it), got {abx_layer!r}")
     sem = semantic_layer if sets.semantic is not None else None
     if sem is not None:
         validate_layers([sem], model.cfg)
-        if sem != "trm2.1" and _layer_index(sem, "trm1") is None:
-            raise ConfigError(f"semantic_layer must be trm1.k or trm2.1, got {sem!r}")
+        if sem != "trm2.1" and not _layer_index(sem, "trm1"):
+            raise ConfigError(f"semantic_layer must be trm1.k (k >= 1) or trm2.1, got {sem!r}")
     if heads is None:
         ablations = [(h,) for h in all_heads(model, stacks)]
     else:
@@ -224,7 +225,7 @@ def ablate_heads(
                     a_val = got.get(metric, b)
                     d = a_val - b
                     rows.append((model_name, _label(ab), stack, k, head, metric, b, a_val, d,
-                                 d if family in LOWER_IS_BETTER else -d, bool(affected[family])))
+                                 d if family in LOWER_IS_BETTER else 0.0 - d, bool(affected[family])))
                 sink.drop(i)
                 if bar:
                     bar.update()

@@ -75,14 +75,14 @@ def file_maps(model, sites: Sequence[Site], rec, wav: torch.Tensor, image: Image
         needs_image = any(s == "image" or s.startswith("cross.") for s in stacks)
         if needs_image and image is None:
             raise ConfigError("the image and cross stacks need the image of each utterance (images=...)")
+        trm1 = [s.layer for s in sites if s.stack == "trm1"]
         if needs_top:
             audio = model.encode_audio(x)
             valid["audio"] = ~audio.key_padding[0].cpu()
-        else:
-            top = max(s.layer for s in sites)
-            model.audio_layers(x, layers=[f"trm1.{top}"])
+        elif trm1:
+            model.audio_layers(x, layers=[f"trm1.{max(trm1)}"])
         if needs_image:
-            feats, boxes = image
+            feats, boxes = (torch.as_tensor(v) for v in image)
             img = model.encode_image(feats.to(dev, torch.float32)[None], boxes.to(dev, torch.float32)[None])
             if any(s.startswith("cross.") for s in stacks):
                 model.cross(audio.seq, audio.additive_mask, img.seq)

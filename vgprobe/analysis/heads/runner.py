@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from vgprobe.analysis.heads.data import AblationSets
-from vgprobe.analysis.heads.masking import HeadRef, head_mask, keep_vectors
+from vgprobe.analysis.heads.masking import HeadRef, head_mask, keep_vectors, mask_target
 from vgprobe.errors import ConfigError
 
 Ablation = tuple[HeadRef, ...]  # heads switched off together; () = the unablated model
@@ -224,7 +224,7 @@ class Runner:
         keys = sorted({(s, k) for ab in abls for s, k, _ in ab})
         masks = {}
         for key in keys:
-            h = keep_vectors(self.model, [(key[0], key[1], 0)])[key].numel()
+            h = mask_target(self.model, *key)[2]
             keep = torch.ones(len(abls), h, device=self.dev)
             for i, ab in enumerate(abls):
                 for s, k, head in ab:

@@ -14,6 +14,7 @@ Data: ``vgprobe synth zr2021`` (defaults: 4 speakers x 25 sentences per subset, 
 ``vgprobe synth vg --images 600`` (val split: 120 captions, 60 images), built under ``--work`` when missing.
 
 Usage: python benchmarks/heads_ablation.py [--checkpoint random:tiny] [--work /tmp/heads-bench] [--peer-heads 2]
+       [--threads N] [--table ablation.csv] [--skip-peer]
 """
 
 from __future__ import annotations
@@ -72,6 +73,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=6.0, help="retrieval audio length (tiny's eval_audio_seconds)")
     ap.add_argument("--peer-heads", type=int, default=2)
     ap.add_argument("--threads", type=int, default=torch.get_num_threads())
+    ap.add_argument("--table", type=Path, help="also write vgprobe's ablation table (CSV) here")
+    ap.add_argument("--skip-peer", action="store_true", help="time vgprobe only")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     from vgprobe.analysis.heads import ablate_heads, load_ablation_sets
@@ -95,6 +98,10 @@ def main() -> None:
     n = df["ablation"].nunique()
     print(f"vgprobe ablate_heads: {n} heads in {wall:.1f} s wall, {cpu:.1f} s CPU "
           f"({wall / n:.2f} s wall per head), threads {args.threads}, load average {os.getloadavg()[0]:.1f}")
+    if args.table:
+        df.to_csv(args.table, index=False)
+    if args.skip_peer:
+        return
     first = [("trm1", 1, h) for h in range(args.peer_heads)]
     t0, c0 = time.perf_counter(), cpu_seconds()
     diffs = []

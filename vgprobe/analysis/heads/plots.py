@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -63,11 +64,15 @@ def plot_head_heatmaps(
     statistics: Sequence[str] = ("entropy_bits", "distance_ms", "cls_mass", "silence_mass"),
     models: Sequence[str] | None = None,
     difference: tuple[str, str] | None = None,
+    zero_based: bool = True,
 ) -> Path:
     """Heat maps (layer x head) of ``statistics`` for ``stack``, one row per model of ``df['model']``.
 
-    Each statistic's colour scale is shared by all model rows. ``difference=(a, b)`` adds a row ``a − b`` on
-    a symmetric diverging scale. A statistic undefined for the stack is drawn as an empty panel that says why.
+    Each statistic's colour scale is shared by all model rows and, with ``zero_based``, starts at 0 (every
+    statistic is non-negative), so differences that are small next to the values, such as the spread of a
+    random initialisation, stay pale instead of filling the colour map. ``difference=(a, b)`` adds a row
+    ``a − b`` on a diverging scale as wide as the statistic's shared scale. A statistic undefined for the stack
+    is drawn as an empty panel that says why.
     """
     plt = _plt()
     models = list(models) if models is not None else sorted(df["model"].unique())
@@ -84,20 +89,21 @@ def plot_head_heatmaps(
         values = np.concatenate([g.to_numpy().ravel() for g in grids.values()])
         defined = np.isfinite(values).any()
         vmin, vmax = (np.nanmin(values), np.nanmax(values)) if defined else (0.0, 1.0)
+        vmin = min(0.0, vmin) if zero_based else vmin
         for r, (name, is_diff) in enumerate(rows):
             ax = axes[r][c]
             if is_diff:
                 g = grids[difference[0]] - grids[difference[1]]
-                lim = np.nanmax(np.abs(g.to_numpy())) if defined else 1.0
-                lim = lim if lim > 0 else 1.0
+                lim = (vmax - vmin) or 1.0
                 kw = dict(cmap="RdBu_r", vmin=-lim, vmax=lim)
             else:
                 g = grids[name]
                 kw = dict(cmap="viridis", vmin=vmin, vmax=vmax)
             ax.set_title(f"{name} — {stack}", fontsize=9)
             if not defined or g.empty:
-                ax.text(0.5, 0.5, f"{stat}: not defined\n" + WHY_UNDEFINED.get(stat, ""), ha="center", va="center",
-                        wrap=True, fontsize=7, transform=ax.transAxes)
+                why = textwrap.fill(WHY_UNDEFINED.get(stat, ""), 36)
+                ax.text(0.5, 0.5, f"{stat}: not defined\n{why}", ha="center", va="center", fontsize=7,
+                        transform=ax.transAxes)
                 ax.set_axis_off()
                 continue
             im = ax.imshow(g.to_numpy(), aspect="auto", origin="lower", **kw)
@@ -110,7 +116,8 @@ def plot_head_heatmaps(
             cb = fig.colorbar(im, ax=ax, fraction=0.05)
             cb.set_label(("Δ " if is_diff else "") + _label(stat), fontsize=8)
             cb.ax.tick_params(labelsize=7)
-    fig.suptitle(f"Attention heads of {stack}: {', '.join(models)} (shared colour scale per statistic)", fontsize=10)
+    scale = "shared colour scale per statistic" + (", from 0" if zero_based else "")
+    fig.suptitle(f"Attention heads of {stack}: {', '.join(models)} ({scale})", fontsize=10)
     return save_figure(fig, path)
 
 
@@ -137,7 +144,9 @@ def plot_head_similarity(df: pd.DataFrame, path: str | Path, *, stack: str = "tr
         ax.set_yticks(range(len(m)), [str(i) for i in range(len(m))], fontsize=7)
         ax.set_xlabel("head", fontsize=8)
         ax.set_ylabel("head", fontsize=8)
-        fig.colorbar(im, ax=ax, fraction=0.05).set_label("JS divergence (bits)", fontsize=8)
+        cb = fig.colorbar(im, ax=ax, fraction=0.05)
+        cb.set_label("JS divergence (bits)", fontsize=8)
+        cb.ax.tick_params(labelsize=7)
     fig.suptitle(f"Head similarity of {stack}, {model}", fontsize=10)
     return save_figure(fig, path)
 
@@ -158,43 +167,48 @@ class ClsAttentionView:
 
 
 def plot_cls_attention(views: Sequence[ClsAttentionView], path: str | Path, *, title: str = "CLS attention") -> Path:
-    """Per utterance: log spectrogram with gold word boundaries (white lines, labels) and predicted segments
-    (shaded), above each head's CLS attention on the same time axis."""
+    """Per utterance: log spectrogram with gold words (onset lines, labels) and the predicted segments (orange
+    strip under it), above each head's CLS attention on the same time axis (segments shaded)."""
+    from matplotlib.transforms import blended_transform_factory
     from scipy.signal import spectrogram
 
     plt = _plt()
     if not views:
         raise ConfigError("no utterance to plot")
-    fig, axes = plt.subplots(2 * len(views), 1, figsize=(11, 3.6 * len(views)), squeeze=False,
-                             gridspec_kw={"height_ratios": [1.1, 1] * len(views)})
+    fig, axes = plt.subplots(3 * len(views) - 1, 1, figsize=(12, 4.2 * len(views)), squeeze=False,
+                             gridspec_kw={"height_ratios": ([1.1, 1, 0.25] * len(views))[:-1]})
+    for i in range(len(views) - 1):
+        axes[3 * i + 2][0].set_axis_off()  # spacer between utterances
     for i, v in enumerate(views):
-        ax_s, ax_a = axes[2 * i][0], axes[2 * i + 1][0]
+        ax_s, ax_a = axes[3 * i][0], axes[3 * i + 1][0]
         dur = len(v.samples) / v.sample_rate
         f, t, s = spectrogram(np.asarray(v.samples, dtype=np.float64), fs=v.sample_rate, nperseg=400, noverlap=240)
         ax_s.pcolormesh(t, f / 1000, 10 * np.log10(s + 1e-10), shading="auto", cmap="Greys")
         ax_s.set_ylabel("kHz", fontsize=8)
-        ax_s.set_title(f"{v.name}: spectrogram, gold words (lines) and predicted segments (shaded)", fontsize=9)
+        ax_s.set_title(f"{v.name}: spectrogram, gold words (blue), predicted segments (orange)", fontsize=9)
+        strip = blended_transform_factory(ax_s.transData, ax_s.transAxes)
         for k, (a, b) in enumerate(v.segments):
+            ax_s.add_patch(plt.Rectangle((a, 0.0), b - a, 0.07, transform=strip, color="tab:orange", lw=0))
+            ax_a.axvspan(a, b, color="tab:orange", alpha=0.18, lw=0, label="predicted segment" if k == 0 else None)
+        for k, (on, off, word) in enumerate(v.words):
             for ax in (ax_s, ax_a):
-                ax.axvspan(a, b, color="tab:orange", alpha=0.25, lw=0, label="predicted segment" if k == 0 else None)
-        for on, off, word in v.words:
-            for ax in (ax_s, ax_a):
-                ax.axvline(on, color="tab:blue", lw=1.0)
-                ax.axvline(off, color="tab:blue", lw=1.0, ls="--")
+                ax.axvline(on, color="tab:blue", lw=1.0, label="gold word onset" if (k == 0 and ax is ax_a) else None)
+                ax.axvline(off, color="tab:blue", lw=1.0, ls="--",
+                           label="gold word offset" if (k == 0 and ax is ax_a) else None)
             ax_s.text((on + off) / 2, 0.97, word, transform=ax_s.get_xaxis_transform(), ha="center", va="top",
-                      fontsize=8, color="tab:blue", bbox=dict(facecolor="white", alpha=0.7, lw=0, pad=1))
+                      fontsize=8, color="tab:blue", bbox=dict(facecolor="white", alpha=0.8, lw=0, pad=1))
         att = np.asarray(v.attention, dtype=np.float64)
         edges = np.arange(att.shape[1] + 1) * v.spf
         for h, row in enumerate(att):
             ax_a.stairs(row, edges, label=f"head {h}", lw=1.0)
-        ax_a.set_ylabel("CLS attention", fontsize=8)
+        ax_a.set_ylabel("CLS attention\n(weight)", fontsize=8)
         ax_a.set_xlabel("time (s)", fontsize=8)
         for ax in (ax_s, ax_a):
             ax.set_xlim(0, max(dur, edges[-1]))
-            ax.tick_params(labelsize=7)
-        handles, labels = ax_a.get_legend_handles_labels()
-        ax_a.legend(handles, labels, fontsize=7, ncol=min(7, len(labels)), loc="upper right")
-    fig.suptitle(f"{title} (gold word onsets: solid, offsets: dashed)", fontsize=10)
+        ax_s.tick_params(labelbottom=False, labelsize=7)
+        ax_a.tick_params(labelsize=7)
+        ax_a.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.005, 1.0), borderaxespad=0)
+    fig.suptitle(title, fontsize=10)
     return save_figure(fig, path)
 
 

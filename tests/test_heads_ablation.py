@@ -318,4 +318,8 @@ def test_ablate_heads_refuses_what_it_cannot_score(small_sets):
         with pytest.raises(ConfigError, match="abx_layer must be a Trm1 layer"):
             ablate_heads(small_fastvgs(), small_sets, abx_layer=layer, heads=[("trm1", 1, 0)])
     with pytest.raises(ConfigError, match="cross-encoder heads"):
-        ablate_heads(small_fastvgs(), small_sets, heads=[("cross", 1, 0)])
+        ablate_heads(small_fastvgs(), small_sets, heads=[("cross", 1, 0)], abx_layer="trm1.2")
+    from dataclasses import replace
+
+    with pytest.raises(ConfigError, match="no retrieval set"):
+        ablate_heads(small_fastvgs(), replace(small_sets, retrieval=None), heads=[("image", 1, 0)], abx_layer="trm1.2")

@@ -135,7 +135,7 @@ def ablate_heads(
     sets: AblationSets,
     *,
     heads: Sequence[HeadRef | Sequence[HeadRef]] | None = None,
-    stacks: Sequence[str] = STACK_ORDER,
+    stacks: Sequence[str] | None = None,
     abx_layer: str | None = "trm1.6",
     semantic_layer: str | None = "trm2.1",
     pool: str = "max",
@@ -146,7 +146,9 @@ def ablate_heads(
     workdir: str | Path | None = None,
 ) -> pd.DataFrame:
     """Ablate each entry of ``heads`` (a head ``(stack, layer, head)`` or a list of heads switched off together;
-    default: every head of ``stacks``, one at a time) and score it against the unablated model.
+    default: every head of ``stacks``, one at a time) and score it against the unablated model. ``stacks``
+    defaults to those some metric reads: ``trm1``; ``trm2`` with sSIMI at trm2.1 or retrieval; ``image`` with
+    retrieval.
 
     Returns one row per (ablation, metric) with columns ``model, ablation, stack, layer, head, metric,
     baseline, ablated, delta, harm, affected`` (``layer`` is the lowest ablated layer, ``head`` is NA for a list).
@@ -168,12 +170,17 @@ def ablate_heads(
         if sem != "trm2.1" and not _layer_index(sem, "trm1"):
             raise ConfigError(f"semantic_layer must be trm1.k (k >= 1) or trm2.1, got {sem!r}")
     if heads is None:
+        if stacks is None:
+            stacks = ["trm1"] + (["trm2"] if (sem == "trm2.1" or sets.retrieval) else []) + (
+                ["image"] if sets.retrieval else [])
         ablations = [(h,) for h in all_heads(model, stacks)]
     else:
         ablations = [(h,) if isinstance(h[0], str) else tuple(h) for h in heads]
     ablations = check_ablations(model, ablations)
     if any(len(a) == 0 for a in ablations):
         raise ConfigError("an ablation with no head: the baseline is always computed")
+    if sets.retrieval is None and any(a[0][0] == "image" for a in ablations):
+        raise ConfigError("image-encoder heads change only coarse retrieval, and no retrieval set was given")
     order = {s: i for i, s in enumerate(STACK_ORDER)}
     ablations = sorted(ablations, key=lambda a: (order[start_of(a)[0]], start_of(a)[1], a))
 

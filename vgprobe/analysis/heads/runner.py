@@ -10,6 +10,10 @@ frames, so every file is computed exactly as when it is run alone (the semantics
 ``FaSTVGS.audio_layers_each``). Retrieval captions are run as the retrieval evaluation runs them: cut or
 padded to a fixed length, with the authors' padding masks (``FaSTVGS.encode_audio``).
 
+Memory: the input of the current layer of every evaluation file is held (about n_frames x hidden_size floats
+per set, plus one Trm2 and one image-encoder input per file), and one forward call at a time holds at most
+``budget`` floats per activation (attention scores included).
+
 Outputs go to a *sink*: ``frames(ablation, kind, key, array)`` for phonetic features (the ABX layer) and
 semantic features (the sSIMI layer), ``coarse(ablation, side, rows, array)`` for coarse embeddings.
 """
@@ -104,6 +108,8 @@ class Runner:
             self.sem = self._exact_groups({f"{t}/{k}": w for t, u in sem.items() for k, w in u.items()})
             self.ret = self._padded_groups(batch_size) if sets.retrieval is not None else []
             self.img = self._image_groups(batch_size) if sets.retrieval is not None else []
+        if self.img:
+            self.ki = 1
 
     # ---------------------------------------------------------------- inputs
     def _exact_groups(self, utts: dict[str, torch.Tensor]) -> list[_Group]:
@@ -130,7 +136,6 @@ class Runner:
             x0 = _first_input(self.model.image_trm[0], lambda: self.model.encode_image(
                 r.feats[s : s + batch].to(self.dev), r.boxes[s : s + batch].to(self.dev)))[0]
             groups.append(_Group([], x0, None, slice(s, s + len(x0))))
-        self.ki = 1
         return groups
 
     # ---------------------------------------------------------------- layers
@@ -204,6 +209,8 @@ class Runner:
                 g.top_in = (seq, mask)
             self.k2 = k
         elif stack == "image":
+            if self.ki is None:
+                raise ConfigError("image-encoder heads change only retrieval: the sets have no retrieval set")
             if k < self.ki:
                 raise RuntimeError(f"cannot go back to image.{k} (cache at image.{self.ki})")
             for g in self.img:
@@ -234,8 +241,7 @@ class Runner:
         return masks
 
     @torch.no_grad()
-    def run(self, ablations: Sequence[Ablation], sink: Sink, *, first_index: int = 0,
-            tick: Callable[[], None] | None = None) -> None:
+    def run(self, ablations: Sequence[Ablation], sink: Sink, *, first_index: int = 0) -> None:
         """Run ``ablations`` (all starting at the layer the cache is at) into ``sink``; the ablation at
         position i is reported as ``first_index + i``."""
         if not ablations:
@@ -255,8 +261,6 @@ class Runner:
                         pad = None if g.pad is None else g.pad.repeat(len(abls), 1)
                         with head_mask(m, self._masks(abls, n)):
                             self._emit_trm1(kind, g, x, pad, k, [first_index + i for i in part], sink)
-                    if tick:
-                        tick()
         elif stack == "trm2":
             for kind, groups in (("semantic", self.sem if self.sem_layer == "trm2.1" else []), ("retrieval", self.ret)):
                 for g in groups:
@@ -272,8 +276,6 @@ class Runner:
                             self._emit_frames("semantic", g.keys, idx, out[:, 1:], valid.repeat(len(abls), 1), sink)
                         else:
                             self._emit_coarse("audio", g.rows, idx, m.trm2_proj(out[:, 0]), n, sink)
-                    if tick:
-                        tick()
         else:
             for g in self.img:
                 for part in self._chunks(len(ablations), g, m.cfg.bert_heads):
@@ -283,8 +285,6 @@ class Runner:
                         out = self._image(g.x.repeat(len(abls), 1, 1), k)
                     self._emit_coarse("image", g.rows, [first_index + i for i in part],
                                       m.visual_coarse_proj(out[:, 0]), n, sink)
-                if tick:
-                    tick()
 
     @torch.no_grad()
     def baseline_images(self, sink: Sink, index: int) -> None:

@@ -192,3 +192,22 @@ def test_the_table_is_tidy():
     assert len(df[df["statistic"] == "jsd_bits"]) == 3 * 4 * 4
     assert similarity_matrix(df, stack="trm1", layer=2).shape == (4, 4)
     assert isinstance(df["other_head"].dtype, pd.Int64Dtype)
+
+
+def test_a_hugging_face_folder_is_read_through_load_encoder(tmp_path):
+    import soundfile as sf
+
+    from vgprobe.analysis.heads import load_utterances
+    from vgprobe.extract.encoders import load_encoder
+
+    hf_model("wavlm", tmp_path / "hf")
+    rng = np.random.default_rng(0)
+    paths = []
+    for i, n in enumerate((9000, 14000)):
+        paths.append(tmp_path / f"w{i}.wav")
+        sf.write(paths[-1], (0.1 * rng.standard_normal(n)).astype(np.float32), 16000)
+    enc = load_encoder(str(tmp_path / "hf"))
+    utts = load_utterances(enc, paths)
+    assert list(utts) == ["w0", "w1"] and abs(float(utts["w1"].std()) - 1) < 1e-3  # the folder's normalisation
+    df = head_statistics(enc, utts, model_name="wavlm")
+    assert sorted(set(df["layer"])) == [1, 2] and set(df["n_queries"]) == {27 + 43}

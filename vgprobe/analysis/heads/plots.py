@@ -216,8 +216,8 @@ def plot_ablation(df: pd.DataFrame, path: str | Path, *, metric: str = "abx", to
                   model: str | None = None) -> Path:
     """Horizontal bars of Δ``metric`` per ablation, most harmful first (at most ``top``), coloured by stack.
 
-    Ablations that cannot change the metric (heads above the layer it reads) are left out and counted in the
-    title."""
+    Ablations that cannot change the metric (heads above the layer it reads, or in a branch it does not read) are
+    left out and counted in the title."""
     from vgprobe.analysis.heads.ablation import rank_ablations
 
     plt = _plt()
@@ -236,11 +236,14 @@ def plot_ablation(df: pd.DataFrame, path: str | Path, *, metric: str = "abx", to
     family = metric.split(".")[0]
     base = ranked["baseline"].iloc[0]
     ax.set_xlabel(f"Δ {metric}: {METRIC_LABELS.get(family, '')}; baseline {base:.2f}", fontsize=8)
-    for s, c in colours.items():
-        if (ranked["stack"] == s).any():
-            ax.barh([], [], color=c, label=s)
-    ax.legend(fontsize=7, loc="lower right")
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color=c, label=s) for s, c in colours.items() if (ranked["stack"] == s).any()],
+              fontsize=7, loc="best")
+    lo, hi = min(0.0, float(ranked["delta"].min())), max(0.0, float(ranked["delta"].max()))
+    pad = 0.08 * ((hi - lo) or 1.0)
+    ax.set_xlim(lo - pad, hi + pad)
     names = ", ".join(sorted(part["model"].unique()))
-    note = f"; {left_out} ablations above the layer it reads omitted" if left_out else ""
+    note = f"; {left_out} ablations that cannot change it omitted" if left_out else ""
     ax.set_title(f"{names}: heads ranked by harm to {metric}{note}", fontsize=9)
     return save_figure(fig, path)

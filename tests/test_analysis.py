@@ -1,46 +1,10 @@
-"""Analysis reports: attention-head statistics and layer sweeps."""
+"""Analysis reports: layer sweeps and the analysis notebooks (attention heads: tests/test_heads_*.py)."""
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
-import pytest
-import torch
 
-import vgprobe.fastvgs as fv
-from vgprobe.analysis.attention import head_statistics
 from vgprobe.analysis.layer_sweep import layer_index, plot_abx_sweep
-
-
-def test_uniform_attention_gives_the_analytic_statistics():
-    torch.manual_seed(0)
-    model = fv.FaSTVGS(fv.preset("tiny")).eval()
-    with torch.no_grad():
-        for layer in model.trm1.encoder.layers:  # zero queries and keys: every score equal
-            for lin in (layer.attention.q_proj, layer.attention.k_proj):
-                lin.weight.zero_()
-                lin.bias.zero_()
-    wav = torch.randn(16000)
-    t = 49  # frames of 1 s
-    df = head_statistics(model, [wav], layers=[1, 8])
-    assert len(df) == 2 * model.cfg.trm1_heads
-    n_keys = t + 1
-    assert df["entropy"].to_numpy() == pytest.approx(math.log2(n_keys), rel=1e-5)
-    assert df["cls"].to_numpy() == pytest.approx(1 / n_keys, rel=1e-5)
-    assert df["self"].to_numpy() == pytest.approx(1 / n_keys, rel=1e-5)
-    # neighbours within +-1 frame: 3 for inner frames, 2 at both ends
-    local = (3 * (t - 2) + 2 * 2) / t / n_keys
-    assert df["local"].to_numpy() == pytest.approx(local, rel=1e-5)
-    mean_dist = sum(abs(i - j) for i in range(1, t + 1) for j in range(1, t + 1)) / t / n_keys
-    assert df["distance"].to_numpy() == pytest.approx(mean_dist, rel=1e-5)
-
-
-def test_head_statistics_leave_the_model_on_fast_attention():
-    torch.manual_seed(0)
-    model = fv.FaSTVGS(fv.preset("tiny")).eval()
-    head_statistics(model, [torch.randn(8000)], layers=[2])
-    assert model.trm1.hf_config._attn_implementation == "sdpa"
 
 
 def test_layer_sweep_plot_draws_indexed_layers_and_reference_lines(tmp_path):

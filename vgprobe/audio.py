@@ -15,6 +15,7 @@ import numpy as np
 from vgprobe.errors import InputError
 
 SAMPLE_RATE = 16000
+AUDIO_SUFFIXES: tuple[str, ...] = (".wav", ".flac")  # the audio files vgprobe reads from a folder
 MIN_SAMPLES = 400  # the wav2vec2 CNN's receptive field: shorter audio gives no frame
 
 

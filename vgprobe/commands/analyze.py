@@ -8,7 +8,7 @@ from pathlib import Path
 
 from vgprobe.errors import ConfigError
 
-HELP = ("Analysis reports: ABX/sSIMI layer sweeps of extracted features, Trm1 attention-head statistics, "
+HELP = ("Analysis reports: ABX/sSIMI layer sweeps of extracted features, attention-head statistics, "
         "word-discovery metrics of segmentations.")
 
 
@@ -22,11 +22,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     sw.add_argument("--layers", help="comma-separated layers (default: every layer folder)")
     sw.add_argument("--pool", default="max", help="sSIMI pooling (default max)")
     sw.add_argument("--out", type=Path, required=True, help="report folder (abx.csv, semantic.csv, abx_layers.png)")
-    hd = sub.add_parser("heads", help="per-head attention statistics of the Trm1 layers")
-    hd.add_argument("--checkpoint", required=True, help="FaST-VGS folder or random:<recipe>")
+    hd = sub.add_parser("heads", help="per-head attention statistics (FaST-VGS Trm1/Trm2, Hugging Face encoders)")
+    hd.add_argument("--checkpoint", required=True, help="FaST-VGS folder, random:<recipe> or Hugging Face folder")
     hd.add_argument("--data", type=Path, required=True, help="ZR2021 root (phonetic files) or any folder of wav files")
     hd.add_argument("--max-files", type=int, default=50, help="first N files in sorted order (default 50)")
     hd.add_argument("--seed", type=int, default=0, help="seed of random:<recipe>")
+    hd.add_argument("--stacks", help="comma-separated stacks (default: trm1,trm2 for FaST-VGS; encoder for "
+                    "Hugging Face)")
+    hd.add_argument("--alignments", type=Path, help="word alignments JSON {utt: [[onset_s, offset_s, word], ...]} "
+                    "for the silence mass (every file's stem needs an entry)")
     hd.add_argument("--out", type=Path, required=True, help="report folder (heads.csv, heads.png)")
     ws = sub.add_parser("wordseg", help="word-discovery metrics of discovered segments against gold alignments",
                         description="Boundary, area, word-group and frame-scorer metrics of the word-discovery "
@@ -87,19 +91,21 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _heads(args: argparse.Namespace) -> int:
-    from vgprobe.analysis.attention import head_statistics, load_wavs, plot_head_statistics
-    from vgprobe.extract.encoders import FaSTVGSEncoder, load_encoder
+    from vgprobe.analysis.heads import head_statistics, load_utterances
+    from vgprobe.analysis.heads.plots import plot_head_heatmaps
+    from vgprobe.extract.encoders import load_encoder
     from vgprobe.extract.sources import list_sources
 
     enc = load_encoder(args.checkpoint, seed=args.seed)
-    if not isinstance(enc, FaSTVGSEncoder):
-        raise ConfigError(f"{args.checkpoint}: attention-head statistics are for FaST-VGS models")
     sources = list_sources(args.data, task="phonetic")[: args.max_files]
-    df = head_statistics(enc.model, load_wavs([s.audio for s in sources]))
+    stacks = [s.strip() for s in args.stacks.split(",")] if args.stacks else None
+    df = head_statistics(enc, load_utterances(enc, [s.audio for s in sources]), stacks=stacks,
+                         alignments=args.alignments, model_name=args.checkpoint)
     args.out.mkdir(parents=True, exist_ok=True)
     df.to_csv(args.out / "heads.csv", index=False)
-    plot_head_statistics(df, args.out / "heads.png")
-    print(df.groupby("layer_index")[["entropy", "distance", "cls", "local"]].mean().to_string(
+    plot_head_heatmaps(df, args.out / "heads.png", stack=df["stack"].iloc[0])
+    per_layer = df[df["statistic"].isin(["entropy_bits", "distance_ms", "cls_mass", "neighbour_mass"])]
+    print(per_layer.pivot_table(index=["stack", "layer"], columns="statistic", values="value").to_string(
         float_format=lambda v: f"{v:.3f}"))
     print(f"wrote {args.out}/heads.csv, heads.png ({len(sources)} files)", file=sys.stderr)
     return 0

@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Literal
 
 from vgprobe.errors import ConfigError, InputError
-from vgprobe.audio import SAMPLE_RATE
+from vgprobe.audio import AUDIO_SUFFIXES, SAMPLE_RATE
 from vgprobe.zerospeech.layout import SEMANTIC_TYPES, phonetic_subsets
 
-AUDIO_SUFFIXES = (".wav", ".flac")
 Task = Literal["phonetic", "semantic", "all"]
 
 

@@ -251,3 +251,23 @@ def collate(items: list[dict]) -> dict:
         vals = [it[k] for it in items]
         out[k] = torch.stack(vals) if isinstance(vals[0], torch.Tensor) else torch.tensor(vals, dtype=torch.long)
     return out
+
+
+def retrieval_batch(
+    data_dir: str | Path, split: str = "val", *, dataset: str = "spokencoco", seconds: float = 10.0,
+    max_captions: int | None = None, audio_root: str | Path | None = None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The first ``max_captions`` captions (all by default) of ``split`` and the images they describe, in memory,
+    as the retrieval evaluation encodes them: ``(wav (N, L), padding (N, L), feats (M, R, F), boxes (M, R, 4),
+    audio_image (N,))`` with ``audio_image[i]`` the row of caption i's image among the M distinct images."""
+    split_ = load_split(data_dir, split, dataset=dataset, audio_root=audio_root)
+    captions = CaptionDataset(split_, seconds=seconds)
+    n = len(captions) if max_captions is None else min(max_captions, len(captions))
+    batch = collate([captions[i] for i in range(n)])
+    used = sorted({int(i) for i in batch["image"]})
+    images = ImageDataset(split_)
+    img = collate([images[i] for i in used])
+    row = {old: new for new, old in enumerate(used)}
+    audio_image = torch.tensor([row[int(i)] for i in batch["image"]], dtype=torch.long)
+    return batch["wav"], batch["padding_mask"], img["feats"], img["boxes"], audio_image
+

@@ -46,6 +46,7 @@ from typing import Iterator, Literal
 import numpy as np
 import yaml
 
+from vgprobe.audio import AUDIO_SUFFIXES
 from vgprobe.errors import ConfigError, InputError
 from vgprobe.zerospeech import layout
 from vgprobe.zerospeech.features import index_feature_files, read_features
@@ -62,7 +63,6 @@ from vgprobe.zerospeech.submission.meta import (
 )
 
 Format = Literal["npy", "txt"]
-AUDIO_SUFFIXES: tuple[str, ...] = (".wav", ".flac")
 
 
 def build_slm21_submission(

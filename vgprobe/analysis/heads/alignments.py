@@ -1,0 +1,80 @@
+"""Word (or phone) alignments and the silent frames they imply.
+
+The file format is JSON ``{utterance id: [[onset_s, offset_s, label], ...]}`` (forced-alignment style).
+A frame is *silent* when its centre lies in no labelled interval ``[onset, offset)``: pauses between words
+and the leading and trailing silence.
+
+Example::
+
+    words = read_alignments("words.json")          # {"utt1": [(0.12, 0.50, "cat"), ...]}
+    silent_frames(words["utt1"], 40, frame_shift=0.02, first_centre=0.0125)   # (40,) bool
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from vgprobe.errors import InputError
+
+Interval = tuple[float, float, str]
+Alignments = Mapping[str, Sequence[Interval]]
+
+
+def read_alignments(path: str | Path) -> dict[str, list[Interval]]:
+    """Read and check an alignment file; errors name the file, the utterance and the entry."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: alignment file not found") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: cannot read the alignment JSON ({exc})") from exc
+    return check_alignments(data, source=str(path))
+
+
+def check_alignments(data: object, *, source: str = "alignments") -> dict[str, list[Interval]]:
+    """``{utt: [[onset_s, offset_s, label], ...]}`` as lists of (float, float, str), checked."""
+    if not isinstance(data, dict):
+        raise InputError(f"{source}: expected an object {{utterance: [[onset_s, offset_s, word], ...]}}, "
+                         f"found {type(data).__name__}")
+    out: dict[str, list[Interval]] = {}
+    for utt, entries in data.items():
+        if not isinstance(entries, (list, tuple)):
+            raise InputError(f"{source}: utterance {utt!r}: expected a list of [onset_s, offset_s, word]")
+        rows = []
+        for i, e in enumerate(entries):
+            ok = isinstance(e, (list, tuple)) and len(e) == 3 and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in e[:2])
+            if not ok:
+                raise InputError(f"{source}: utterance {utt!r}, entry {i}: expected [onset_s, offset_s, word], "
+                                 f"found {e!r}")
+            on, off = float(e[0]), float(e[1])
+            if not (math.isfinite(on) and math.isfinite(off) and 0 <= on <= off):
+                raise InputError(f"{source}: utterance {utt!r}, entry {i}: need 0 <= onset <= offset, "
+                                 f"found onset {e[0]!r}, offset {e[1]!r}")
+            rows.append((on, off, str(e[2])))
+        out[str(utt)] = rows
+    return out
+
+
+def frame_centres(n_frames: int, *, frame_shift: float, first_centre: float) -> np.ndarray:
+    """(n_frames,) centre times in seconds: ``first_centre + j * frame_shift``."""
+    return first_centre + frame_shift * np.arange(n_frames, dtype=np.float64)
+
+
+def silent_frames(words: Sequence[Interval], n_frames: int, *, frame_shift: float, first_centre: float) -> np.ndarray:
+    """(n_frames,) bool, True where the frame centre is in no ``[onset, offset)`` interval.
+
+    >>> silent_frames([(0.05, 0.09, "a")], 5, frame_shift=0.02, first_centre=0.01).tolist()
+    [True, True, False, False, True]
+    """
+    t = frame_centres(n_frames, frame_shift=frame_shift, first_centre=first_centre)
+    speech = np.zeros(n_frames, dtype=bool)
+    for on, off, _ in words:
+        speech |= (t >= on) & (t < off)
+    return ~speech

@@ -44,6 +44,7 @@ def test_trm1_weights_reproduce_the_layer_output():
     wav = torch.randn(1, 12000)
     layer = model.trm1.encoder.layers[1]
     (x,), out = io_of(layer, lambda: model.audio_layers(wav, layers=["trm1.3"]))
+    out = out[0] if isinstance(out, tuple) else out  # transformers 5.0 returned (hidden_states,)
     assert model.trm1.hf_config._attn_implementation == "sdpa"  # the stock output is SDPA's
     sites = [s for s in attention_sites(model, stacks=["trm1"]) if s.layer == 2]
     with record_attention(model, sites) as rec, torch.no_grad():

@@ -24,6 +24,7 @@ COMMANDS: tuple[str, ...] = (
     "lexical",
     "syntactic",
     "submission",
+    "unit-lm",
     "sweep",
     "train",
     "retrieve",
@@ -33,7 +34,7 @@ COMMANDS: tuple[str, ...] = (
 
 
 def _command_module(name: str):
-    return importlib.import_module(f"vgprobe.commands.{name}")
+    return importlib.import_module(f"vgprobe.commands.{name.replace('-', '_')}")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -95,8 +95,9 @@ def layer_index(name: str) -> int | None:
 
 
 def plot_abx_sweep(df: pd.DataFrame, path: str | Path, *, title: str = "ABX error per layer") -> Path:
-    """One panel per subset: ABX error (%) against layer index, one line per (model, speaker mode).
-    Rows whose layer has no index (e.g. ``logmel``) are drawn as horizontal reference lines."""
+    """One panel per subset: ABX error (%) against layer; colour = model, line style = speaker mode (solid within,
+    dashed across), a shaded band = the 95 % interval where the table has one. Layers without an index (``logmel``)
+    are horizontal reference lines in their model's colour. The legend sits below the panels, off the data."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -105,25 +106,40 @@ def plot_abx_sweep(df: pd.DataFrame, path: str | Path, *, title: str = "ABX erro
     if "score" in df.columns:
         df = df[df["score"].notna()]  # layers recorded as not scorable have no point to draw
     subsets = sorted(df["subset"].unique())
-    fig, axes = plt.subplots(1, len(subsets), figsize=(5.5 * len(subsets), 4), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(subsets), figsize=(5.5 * len(subsets), 4.4), sharey=True, squeeze=False)
     df = df.assign(index=df["layer"].map(layer_index), error=100 * df["score"])
+    models = sorted(df["model"].unique(), key=lambda m: (m not in _MODEL_STYLE, list(_MODEL_STYLE).index(m)
+                                                         if m in _MODEL_STYLE else 0, m))
+    colours = {m: _MODEL_STYLE[m][0] if m in _MODEL_STYLE else f"C{k + 2}" for k, m in enumerate(models)}
+    dashes = {"within": "-", "across": "--"}
+    handles: dict[str, object] = {}
     for ax, subset in zip(axes[0], subsets):
         part = df[df["subset"] == subset]
         for (model, speaker), g in part.groupby(["model", "speaker"], sort=True):
-            style = "-" if speaker == "within" else "--"
+            style, colour = dashes.get(speaker, ":"), colours[model]
             layered = g.dropna(subset=["index"]).sort_values("index")
+            label = f"{model}, {speaker} speaker"
             if len(layered):
-                ax.plot(layered["index"], layered["error"], style, marker="o", label=f"{model}, {speaker}")
+                (line,) = ax.plot(layered["index"], layered["error"], style, color=colour, marker="o", markersize=3.5)
+                handles[label] = line
+                if {"ci_low", "ci_high"} <= set(layered.columns) and layered["ci_low"].notna().any():
+                    ax.fill_between(layered["index"], 100 * layered["ci_low"], 100 * layered["ci_high"],
+                                    color=colour, alpha=0.12, linewidth=0)
             for _, row in g[g["index"].isna()].iterrows():
-                ax.axhline(row["error"], linestyle=":" if speaker == "within" else "-.", color="grey",
-                           label=f"{model} ({row['layer']}), {speaker}")
+                handles[f"{model} ({row['layer']}), {speaker} speaker"] = ax.axhline(
+                    row["error"], linestyle=style, color=colour, linewidth=1.2)
         ax.set_title(subset)
         ax.set_xlabel("layer")
+        ticks = sorted(part.dropna(subset=["index"]).drop_duplicates("index")[["index", "layer"]].values.tolist())
+        if ticks:
+            ax.set_xticks([t[0] for t in ticks], [t[1] for t in ticks], rotation=45, ha="right", fontsize=8)
         ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("ABX error (%)")
-    axes[0][-1].legend(fontsize=7)
-    fig.suptitle(title)
-    return save_figure(fig, path)
+    axes[0][0].set_ylabel("ABX error (%, lower is better)")
+    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=min(4, len(handles)), fontsize=8,
+               frameon=False)
+    fig.suptitle(title + " (shaded: 95 % interval, bootstrap over speakers)")
+    fig.tight_layout(rect=(0, 0.06 + 0.035 * ((len(handles) - 1) // 4), 1, 1))
+    return save_figure(fig, path, tight=False)
 
 
 # ---------------------------------------------------------------------------- sweep output folders

@@ -25,6 +25,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     zr.add_argument("--out", required=True, help="output folder (missing or empty)")
     zr.add_argument("--speakers", type=int, default=4, help="speakers per phonetic subset (default 4)")
     zr.add_argument("--sentences", type=int, default=25, help="sentences per speaker (default 25)")
+    zr.add_argument("--semantic-voices", type=int, default=4, help="voices of the semantic sets (default 4)")
+    zr.add_argument("--semantic-sentences", type=int, default=120,
+                    help="sentences the 'librispeech' semantic tokens are cut from (default 120)")
+    zr.add_argument("--pairs-per-dataset", type=int, default=120, help="word pairs per semantic dataset (default 120)")
     zr.add_argument("--seed", type=int, default=0)
     _difficulty_argument(zr)
     zr.add_argument("--processes", type=int, default=1, help="synthesis worker processes (speed only)")
@@ -46,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
     if args.dataset == "zr2021":
         out = build_zr2021(
             Path(args.out), speakers=args.speakers, sentences=args.sentences, seed=args.seed,
-            difficulty=args.difficulty, processes=args.processes,
+            semantic_voices=args.semantic_voices, semantic_sentences=args.semantic_sentences,
+            pairs_per_dataset=args.pairs_per_dataset, difficulty=args.difficulty, processes=args.processes,
         )
     else:
         out = build_vg_corpus(

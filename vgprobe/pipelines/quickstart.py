@@ -1,22 +1,25 @@
 """``vgprobe quickstart``: the whole pipeline on synthetic data, offline, in one command.
 
-1. synthesise a mini ZeroSpeech 2021 set and an image–caption corpus (espeak-ng);
-2. train the ``tiny`` FaST-VGS recipe on the corpus and report held-out retrieval (coarse, CTF);
-3. sweep the layers (:mod:`vgprobe.pipelines.sweep`, into ``sweep/``): every layer of the trained model, of the
-   same model at random initialisation (same seed) and a log-mel baseline, extracted once into ``features/``
-   (a cache) and scored on ABX (within/across speaker), sSIMI (max and mean pooling) and, in full mode, the
-   layer-wise probes; the sweep's report names the best layer per measure against the paper's choices;
-4. write a report folder (Markdown tables, a plot of ABX error per Trm1 layer, raw CSVs, the commands
-   behind each number) that links to the sweep's report;
-5. write a ``vgprobe.toml`` so ``vgprobe extract --layer trm1.6 --split dev``, ``vgprobe abx`` and
-   ``vgprobe semantic --pool max`` work as typed afterwards.
-
-Every number comes from the library's own code paths; ``commands.sh`` gives the equivalent CLI calls.
+1. synthesise a mini ZeroSpeech 2021 set (phonetic, semantic, lexical and syntactic dev sets) and an
+   image–caption corpus (espeak-ng, made as variable as read speech);
+2. train the ``tiny`` FaST-VGS recipe on the corpus and report held-out retrieval (coarse, CTF) of the trained
+   model and of the same model at random initialisation;
+3. sweep the layers (:mod:`vgprobe.pipelines.sweep`, into ``sweep/``): every layer of the trained model, of its
+   random initialisation and a log-mel baseline, extracted once into ``features/`` (a cache) and scored on ABX,
+   sSIMI and, in full mode, the layer-wise probes;
+4. the lexical and syntactic tasks with vgprobe's unit-bigram baseline on ``trm1.6``;
+5. the ZeroSpeech toolkit's two submissions (sLM21 from ``trm2.1`` with the LM score files, abxLS from
+   ``trm1.6``) under ``submissions/``;
+6. attention heads (:mod:`vgprobe.pipelines.heads`, into ``heads/``): per-head statistics and CLS-attention word
+   discovery of the trained model against its random initialisation, short version;
+7. a report folder (Markdown tables with confidence intervals, plots, CSVs, and ``commands.sh``: the CLI calls
+   that reproduce every table, see :mod:`.commands_script`) and a ``vgprobe.toml`` so that
+   ``vgprobe extract --layer trm1.6 --split dev``, ``vgprobe abx`` and ``vgprobe semantic --pool max`` work as
+   typed afterwards.
 """
 
 from __future__ import annotations
 
-import shlex
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,18 +72,16 @@ class _Stages:
 
 def quickstart(cfg: QuickstartConfig, *, log: Callable[[str], None] = print, progress: bool = True) -> Path:
     """Run the pipeline into ``cfg.out``; returns the report folder."""
-    from vgprobe.analysis.layer_sweep import plot_abx_sweep
-    from vgprobe.fastvgs import load as load_model
-    from vgprobe.pipelines.sweep import SweepConfig, sweep
-    from vgprobe.train.evaluate import evaluate_retrieval
-    from vgprobe.train import resolve_config, train
+    from vgprobe.pipelines.commands_script import Q, R, CommandsScript
+    from vgprobe.pipelines.quickstart_report import write_report
     from vgprobe.project import write_project_config
     from vgprobe.synth import build_vg_corpus, build_zr2021
+    from vgprobe.train import resolve_config, train
 
     sizes = FAST if cfg.fast else FULL
     out = Path(cfg.out).resolve()
     zr, vg, run, feats, report = out / "data" / "zr2021", out / "data" / "vg", out / "train", out / "features", out / "report"
-    commands: list[tuple[str, list[str]]] = []
+    script = CommandsScript(inputs_root=out)
     st = _Stages(log)
 
     zr_args = dict(speakers=sizes.zr_speakers, sentences=sizes.zr_sentences, seed=0,
@@ -88,75 +89,79 @@ def quickstart(cfg: QuickstartConfig, *, log: Callable[[str], None] = print, pro
                    pairs_per_dataset=sizes.pairs_per_dataset)
     st.run("synth zr2021", f"mini ZeroSpeech 2021 set ({sizes.zr_speakers} speakers per subset) -> {zr}",
            lambda: build_zr2021(zr, **zr_args, processes=2))
-    commands.append(("data", ["vgprobe", "synth", "zr2021", "--out", str(zr), "--speakers", str(sizes.zr_speakers),
-                              "--sentences", str(sizes.zr_sentences), "--seed", "0"]))
+    script.add("data", ["vgprobe", "synth", "zr2021", "--out", Q / "data" / "zr2021"]
+               + [f"--{k.replace('_', '-')}={v}" for k, v in zr_args.items()] + ["--processes", 2], inputs=True)
     st.run("synth vg", f"image-caption corpus ({sizes.vg_images} images x {sizes.vg_captions} spoken captions) -> {vg}",
            lambda: build_vg_corpus(vg, images=sizes.vg_images, captions_per_image=sizes.vg_captions, seed=0,
                                    processes=2))
-    commands.append(("data", ["vgprobe", "synth", "vg", "--out", str(vg), "--images", str(sizes.vg_images),
-                              "--captions-per-image", str(sizes.vg_captions), "--seed", "0"]))
+    script.add("data", ["vgprobe", "synth", "vg", "--out", Q / "data" / "vg", "--images", sizes.vg_images,
+                        "--captions-per-image", sizes.vg_captions, "--seed", 0, "--processes", 2], inputs=True)
 
     overrides = dict(sizes.train_overrides)
     _, tcfg, _ = resolve_config(cfg.recipe, overrides)
     best = st.run("train", f"FaST-VGS '{cfg.recipe}' recipe on the corpus -> {run}",
                   lambda: train(cfg.recipe, vg, run, overrides=overrides, max_steps=sizes.max_steps,
                                 resume=(run / "last").is_dir(), progress=progress))
-    commands.append(("training", ["vgprobe", "train", "--recipe", cfg.recipe, "--data", str(vg), "--out", str(run)]
-                     + [f"--{k.replace('_', '-')}={v}" for k, v in overrides.items()]))
+    script.add("training", ["vgprobe", "train", "--recipe", cfg.recipe, "--data", Q / "data" / "vg", "--out",
+                            Q / "train", "--no-progress"]
+               + [f"--{k.replace('_', '-')}={v}" for k, v in overrides.items()], inputs=True)
+    best_q = Q / best.relative_to(out)
 
-    def retrieval() -> pd.DataFrame:
-        import torch
-
-        from vgprobe.fastvgs import FaSTVGS, preset
-        from vgprobe.train.data import load_split
-
-        torch.manual_seed(tcfg.seed)
-        baseline = FaSTVGS(preset(cfg.recipe)).eval()  # the same model at random initialisation
-        rows = []
-        for label, model in (("trained", load_model(best)), ("random", baseline)):
-            r = evaluate_retrieval(model, vg, "test", modes=("coarse", "ctf"), kc=min(tcfg.topk, 100),
-                                   seconds=tcfg.eval_audio_seconds)
-            for mode in ("coarse", "ctf"):
-                for direction in ("speech_to_image", "image_to_speech"):
-                    rows.append({"model": label, "mode": mode, "direction": direction,
-                                 **{f"R@{k}": r[f"{mode}.{direction}.R@{k}"] for k in (1, 5, 10)}})
-        df = pd.DataFrame(rows)
-        df.attrs["n_test_images"] = len(set(load_split(vg, "test").caption_image))
-        return df
-
-    ret = st.run("retrieve", "held-out (test split) retrieval, coarse and coarse-to-fine", retrieval)
-    commands.append(("retrieval", ["vgprobe", "retrieve", "--checkpoint", str(best), "--data", str(vg), "--split",
-                                   "test", "--mode", "coarse,ctf", "--kc", str(min(tcfg.topk, 100))]))
+    ret = st.run("retrieve", "held-out (test split) retrieval of the trained model and of its random initialisation",
+                 lambda: _retrieval(best, vg, recipe=cfg.recipe, seed=tcfg.seed, kc=min(tcfg.topk, 100),
+                                    seconds=tcfg.eval_audio_seconds))
+    script.add("retrieval (retrieval.csv)", ["vgprobe", "retrieve", "--checkpoint", best_q, "--data", Q / "data" / "vg",
+                                             "--split", "test", "--mode", "coarse,ctf", "--json"],
+               stdout=R / "retrieval-trained.json")
+    script.add("retrieval (retrieval.csv)", ["vgprobe", "retrieve", "--checkpoint", f"random:{cfg.recipe}", "--seed",
+                                             tcfg.seed, "--data", Q / "data" / "vg", "--split", "test", "--mode",
+                                             "coarse,ctf", "--kc", min(tcfg.topk, 100), "--seconds",
+                                             tcfg.eval_audio_seconds, "--json"],
+               stdout=R / "retrieval-random.json")
 
     swept = st.run("layer sweep", f"every layer of the trained model, of its random initialisation and log-mel: "
                    f"{', '.join(sizes.sweep_measures)} -> {out / 'sweep'} (features cached in {feats})",
-                   lambda: sweep(SweepConfig(checkpoint=str(best), data=zr, out=out / "sweep", cache=feats,
-                                             seed=tcfg.seed, measures=sizes.sweep_measures,
-                                             progress="auto" if progress else "off"), log=log))
-    commands.append(("layer sweep", ["vgprobe", "sweep", "--checkpoint", str(best), "--data", str(zr), "--out",
-                                     str(out / "sweep"), "--cache", str(feats), "--seed", str(tcfg.seed),
-                                     "--probes", ",".join(sizes.sweep_measures)]))
-    abx, sem = swept.tables["abx"], swept.tables["semantic"]
-    abx = abx[abx["status"] == "scored"]
-    sem = sem[(sem["pool"] == "max") & sem["layer"].isin(["trm2.1", "logmel"])]
-    trained_features = swept.entries["trained"]
+                   lambda: _sweep(best, zr, out, feats, seed=tcfg.seed, measures=sizes.sweep_measures,
+                                  progress=progress, log=log))
+    script.add("layer sweep (abx.csv, semantic.csv)",
+               ["vgprobe", "sweep", "--checkpoint", best_q, "--data", Q / "data" / "zr2021", "--out", R / "sweep",
+                "--cache", R / "features", "--seed", tcfg.seed, "--probes", ",".join(sizes.sweep_measures),
+                "--no-progress"])
+    layers = swept.entries["trained"]  # the trained model's layer folders in the cache
+    layers_r = R / layers.relative_to(out)
 
-    def write_report() -> Path:
-        report.mkdir(parents=True, exist_ok=True)
-        abx.to_csv(report / "abx.csv", index=False)
-        sem.to_csv(report / "semantic.csv", index=False)
-        ret.to_csv(report / "retrieval.csv", index=False)
-        plot_abx_sweep(abx[abx["layer"].str.startswith("trm1.") | (abx["layer"] == "logmel")],
-                       report / "abx_layers.png", title="ABX error per Trm1 layer: trained vs random init")
-        (report / "commands.sh").write_text(_commands_script(commands), encoding="utf-8")
-        (report / "report.md").write_text(_markdown(abx, sem, ret, st.times, cfg, sizes), encoding="utf-8")
-        return report
+    lm = st.run("lexical + syntactic", "vgprobe's unit-bigram baseline on trm1.6 of the trained model",
+                lambda: _lm_baseline(best, zr, layers, out, seed=tcfg.seed, progress=progress, log=log))
+    for task in ("lexical", "syntactic"):
+        script.add("lexical + syntactic baseline (lm.csv)",
+                   ["vgprobe", "extract", "--checkpoint", best_q, "--data", Q / "data" / "zr2021" / task / "dev",
+                    "--layer", LM_LAYER, "--seed", tcfg.seed, "--out", R / "lm" / "features" / task, "--no-progress"])
+    script.add("lexical + syntactic baseline (lm.csv)",
+               ["vgprobe", "unit-lm", "--data", Q / "data" / "zr2021",
+                "--train-features", layers_r / LM_LAYER / "phonetic" / "dev-clean",
+                "--train-features", layers_r / LM_LAYER / "phonetic" / "dev-other",
+                "--lexical-features", R / "lm" / "features" / "lexical" / LM_LAYER,
+                "--syntactic-features", R / "lm" / "features" / "syntactic" / LM_LAYER, "--out", R / "lm" / "scores"])
+    for task in ("lexical", "syntactic"):
+        script.add("lexical + syntactic baseline (lm.csv)",
+                   ["vgprobe", task, "--submission", R / "lm" / "scores", "--data", Q / "data" / "zr2021", "--json"],
+                   stdout=R / f"{task}.json")
 
-    st.run("report", f"tables, plot, CSVs and commands -> {report}", write_report)
-    write_project_config(out / "vgprobe.toml", checkpoint=str(best), data=zr, out=trained_features)
+    subs = st.run("submissions", f"the ZeroSpeech toolkit's sLM21 and abxLS submissions -> {out / 'submissions'}",
+                  lambda: _submissions(layers, zr, out, lm_scores=out / "lm" / "scores", recipe=cfg.recipe))
+    for name, layer, extra in (("sLM21", "trm2.1", ["--lexical", R / "lm" / "scores" / "lexical" / "dev.txt",
+                                                     "--syntactic", R / "lm" / "scores" / "syntactic" / "dev.txt"]),
+                               ("abxLS", "trm1.6", [])):
+        script.add("submissions", ["vgprobe", "submission", name, "--features", layers_r / layer, "--data",
+                                   Q / "data" / "zr2021", "--out", R / "submissions" / name, "--overwrite",
+                                   *_authorship_args(cfg.recipe), *extra])
+
+    write_report(report, cfg=cfg, fast=cfg.fast, retrieval=ret, sweep=swept, lm=lm, submissions=subs,
+                 data=zr, stages=st, script=script, log=log)
+    write_project_config(out / "vgprobe.toml", checkpoint=str(best), data=zr, out=layers)
     cwd_cfg = Path.cwd() / "vgprobe.toml"
     if cfg.write_cwd_config and (not cwd_cfg.exists() or "vgprobe quickstart" in cwd_cfg.read_text(encoding="utf-8")):
-        write_project_config(cwd_cfg, checkpoint=str(best), data=zr, out=trained_features)
+        write_project_config(cwd_cfg, checkpoint=str(best), data=zr, out=layers)
         cwd_cfg.write_text("# written by vgprobe quickstart\n" + cwd_cfg.read_text(encoding="utf-8"), encoding="utf-8")
         log(f"wrote {cwd_cfg}: `vgprobe extract --layer trm1.6 --split dev`, `vgprobe abx` and "
             "`vgprobe semantic --pool max` now work here")
@@ -168,51 +173,79 @@ def quickstart(cfg: QuickstartConfig, *, log: Callable[[str], None] = print, pro
     return report
 
 
-def _commands_script(commands: list[tuple[str, list[str]]]) -> str:
-    lines = ["#!/usr/bin/env bash", "# The CLI calls equivalent to what `vgprobe quickstart` ran (same library code).",
-             "set -euo pipefail"]
-    section = None
-    for name, argv in commands:
-        if name != section:
-            lines.append(f"\n# {name}")
-            section = name
-        lines.append(shlex.join(argv))
-    return "\n".join(lines) + "\n"
+LM_LAYER = "trm1.6"  # the paper's phonetic layer: the units of the LM baseline
 
 
-def _markdown(abx: pd.DataFrame, sem: pd.DataFrame, ret: pd.DataFrame, times, cfg: QuickstartConfig,
-              sizes: QuickstartSizes) -> str:
-    def table(df: pd.DataFrame, floatfmt: str = ".2f") -> str:
-        cols = list(df.columns)
-        out = ["| " + " | ".join(map(str, cols)) + " |", "|" + "---|" * len(cols)]
-        for _, row in df.iterrows():
-            out.append("| " + " | ".join(f"{v:{floatfmt}}" if isinstance(v, float) else str(v) for v in row) + " |")
-        return "\n".join(out)
+def _retrieval(best: Path, vg: Path, *, recipe: str, seed: int, kc: int, seconds: float) -> pd.DataFrame:
+    import torch
 
-    abx_wide = (abx.assign(error=100 * abx["score"])
-                .pivot_table(index=["model", "layer"], columns=["subset", "speaker"], values="error")
-                .reset_index())
-    abx_wide.columns = [" ".join(c).strip() if isinstance(c, tuple) else c for c in abx_wide.columns]
-    sem_view = sem[["model", "layer", "type", "dataset", "correlation", "n_pairs"]]
-    ret_view = ret.copy()
-    for k in (1, 5, 10):
-        ret_view[f"R@{k}"] = 100 * ret_view[f"R@{k}"]
-    n_test = ret.attrs.get("n_test_images")
-    parts = [
-        "# vgprobe quickstart report",
-        f"Mode: {'--fast' if cfg.fast else 'full'}; recipe `{cfg.recipe}`. All numbers below were produced by "
-        "vgprobe's own code paths on synthetic espeak-ng speech; `commands.sh` lists the equivalent CLI calls.",
-        "## Held-out retrieval (test split, %)",
-        table(ret_view, ".1f"),
-        f"Chance R@10 is about {100 * 10 / n_test:.1f} % with {n_test} test images." if n_test else "",
-        "## ABX error (%), ZR2021 protocol (cosine, context within, caps 10/5)",
-        table(abx_wide),
-        "![ABX error per Trm1 layer](abx_layers.png)",
-        "Every layer (Conv1 to Trm2), sSIMI with mean pooling too, the probes and the best layer per measure: "
-        "[the layer sweep's report](../sweep/report.md).",
-        "## sSIMI (max pooling, cosine; correlation x100)",
-        table(sem_view, ".2f"),
-        "## Stages",
-        table(pd.DataFrame([{"stage": n, "seconds": t} for n, t in times]), ".1f"),
-    ]
-    return "\n\n".join(p for p in parts if p) + "\n"
+    from vgprobe.fastvgs import FaSTVGS, load, preset
+    from vgprobe.train.data import load_split
+    from vgprobe.train.evaluate import evaluate_retrieval
+
+    torch.manual_seed(seed)
+    baseline = FaSTVGS(preset(recipe)).eval()  # the same model at random initialisation
+    rows = []
+    for label, model in (("trained", load(best)), ("random", baseline)):
+        r = evaluate_retrieval(model, vg, "test", modes=("coarse", "ctf"), kc=kc, seconds=seconds)
+        rows += retrieval_rows(label, r)
+    df = pd.DataFrame(rows)
+    df.attrs["n_test_images"] = len(set(load_split(vg, "test").caption_image))
+    return df
+
+
+def retrieval_rows(label: str, result: dict) -> list[dict]:
+    """The report's retrieval rows of one ``evaluate_retrieval`` / ``vgprobe retrieve --json`` result."""
+    return [{"model": label, "mode": mode, "direction": direction,
+             **{f"R@{k}": result[f"{mode}.{direction}.R@{k}"] for k in (1, 5, 10)}}
+            for mode in ("coarse", "ctf") for direction in ("speech_to_image", "image_to_speech")]
+
+
+def _sweep(best: Path, zr: Path, out: Path, feats: Path, *, seed: int, measures, progress: bool, log):
+    from vgprobe.pipelines.sweep import SweepConfig, sweep
+
+    return sweep(SweepConfig(checkpoint=str(best), data=zr, out=out / "sweep", cache=feats, seed=seed,
+                             measures=measures, progress="auto" if progress else "off"), log=log)
+
+
+def _lm_baseline(best: Path, zr: Path, layers: Path, out: Path, *, seed: int, progress: bool, log) -> pd.DataFrame:
+    from vgprobe.extract import ExtractConfig, extract
+    from vgprobe.zerospeech.lm.baseline import write_baseline_submission
+    from vgprobe.zerospeech.lm.lexical import results_to_frame as lexical_frame, score_lexical_submission
+    from vgprobe.zerospeech.lm.syntactic import results_to_frame as syntactic_frame, score_syntactic_submission
+
+    for task in ("lexical", "syntactic"):
+        extract(ExtractConfig(checkpoint=str(best), data=zr / task / "dev", out=out / "lm" / "features" / task,
+                              layers=(LM_LAYER,), seed=seed, progress=progress), log=log)
+    scores = out / "lm" / "scores"
+    write_baseline_submission(
+        zr, train_features=[layers / LM_LAYER / "phonetic" / s for s in ("dev-clean", "dev-other")],
+        lexical_features=out / "lm" / "features" / "lexical" / LM_LAYER,
+        syntactic_features=out / "lm" / "features" / "syntactic" / LM_LAYER, out=scores)
+    lexical = lexical_frame(score_lexical_submission(scores, zr, "dev").results).assign(task="lexical")
+    syntactic = syntactic_frame(score_syntactic_submission(scores, zr, "dev").results).assign(task="syntactic")
+    return pd.concat([lexical, syntactic], ignore_index=True)
+
+
+def _authorship_args(recipe: str) -> list[str]:
+    return ["--authors", "vgprobe quickstart", "--institution", "none (synthetic demonstration)",
+            "--train-set", f"vgprobe synth vg (synthetic image-caption corpus), recipe {recipe}"]
+
+
+def _submissions(layers: Path, zr: Path, out: Path, *, lm_scores: Path, recipe: str) -> dict[str, Path]:
+    from vgprobe.zerospeech.submission import (
+        Authorship,
+        SemanticSettings,
+        build_abxls_submission,
+        build_slm21_submission,
+    )
+
+    who = Authorship(authors="vgprobe quickstart", institution="none (synthetic demonstration)",
+                     train_set=f"vgprobe synth vg (synthetic image-caption corpus), recipe {recipe}")
+    slm = build_slm21_submission(out / "submissions" / "sLM21", features=layers / "trm2.1", data=zr, authorship=who,
+                                 semantic=SemanticSettings(pool="max", metric="cosine"),
+                                 lexical=lm_scores / "lexical" / "dev.txt",
+                                 syntactic=lm_scores / "syntactic" / "dev.txt", overwrite=True)
+    abx = build_abxls_submission(out / "submissions" / "abxLS", features=layers / "trm1.6", data=zr, authorship=who,
+                                 overwrite=True)
+    return {"sLM21": slm, "abxLS": abx}

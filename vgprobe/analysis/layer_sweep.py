@@ -126,7 +126,8 @@ def plot_abx_sweep(df: pd.DataFrame, path: str | Path, *, title: str = "ABX erro
                     ax.fill_between(layered["index"], 100 * layered["ci_low"], 100 * layered["ci_high"],
                                     color=colour, alpha=0.12, linewidth=0)
             for _, row in g[g["index"].isna()].iterrows():
-                handles[f"{model} ({row['layer']}), {speaker} speaker"] = ax.axhline(
+                name = model if row["layer"] == model else f"{model} ({row['layer']})"
+                handles[f"{name}, {speaker} speaker"] = ax.axhline(
                     row["error"], linestyle=style, color=colour, linewidth=1.2)
         ax.set_title(subset)
         ax.set_xlabel("layer")

@@ -233,14 +233,14 @@ def reduced_semantic(zr, out, *, pairs_per_dataset: int = 10) -> SemanticSet:
 
 @pytest.fixture(scope="module")
 def eval_sets(tmp_path_factory, corpus):
-    """A small ZR2021 set (12 phonetic files per subset, a reduced semantic set) and the 6 captions of the
+    """A small ZR2021 set (about 20 phonetic files per subset, a reduced semantic set) and the 6 captions of the
     test corpus' val split, cut or padded to 0.5 s."""
     pytest.importorskip("espeakng_loader")
     from dataclasses import replace
 
     from vgprobe.synth import build_zr2021
 
-    zr = build_zr2021(tmp_path_factory.mktemp("zr") / "zr2021", speakers=2, sentences=6, seed=0,
+    zr = build_zr2021(tmp_path_factory.mktemp("zr") / "zr2021", speakers=2, sentences=10, seed=0,
                       semantic_voices=1, semantic_sentences=6, pairs_per_dataset=20)
     sets = load_ablation_sets(zr_root=zr, retrieval=RetrievalSet(*retrieval_batch(corpus, "val", seconds=0.5)))
     semantic = reduced_semantic(zr, tmp_path_factory.mktemp("semantic") / "dev", pairs_per_dataset=5)

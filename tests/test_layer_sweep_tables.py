@@ -33,7 +33,8 @@ def abx_rows() -> pd.DataFrame:
             status = "not scorable" if math.isnan(score) else "scored"
             rows.append({"model": model, "layer": layer, "frame_shift": 0.02, "subset": "dev-clean",
                          "speaker": "within", "context": "within", "distance": "cosine", "score": score,
-                         "n_cells": 1, "n_triplets": 1, "n_tokens": 1, "status": status,
+                         "ci_low": score - 0.01, "ci_high": score + 0.01, "n_cells": 1, "n_triplets": 1,
+                         "n_speakers": 2, "n_tokens": 1, "status": status,
                          "reason": "layer trm2.1 has a frame shift of 0.32 s" if status != "scored" else ""})
     return pd.DataFrame(rows)
 

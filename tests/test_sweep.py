@@ -124,10 +124,12 @@ def test_the_summary_names_the_best_layer_per_measure_next_to_the_papers_choice(
     assert "the paper's `trm2.1` with max pooling" in report
 
 
-def test_log_mel_separates_the_synthetic_phones(sweep_run):
+def test_log_mel_separates_the_synthetic_phones_and_the_noisy_subset_is_harder(sweep_run):
+    # Chance is 50 %; the realistic synthetic dev-other adds noise, reverberation and more speaker spread.
     abx = read_sweep(sweep_run.out).abx
     logmel = abx[(abx["model"] == "logmel") & (abx["speaker"] == "within")].set_index("subset")["score"]
-    assert logmel["dev-clean"] < 0.10 and logmel["dev-other"] < 0.15, logmel
+    assert logmel["dev-clean"] < 0.20 and logmel["dev-other"] < 0.35, logmel
+    assert logmel["dev-clean"] < logmel["dev-other"], logmel
 
 
 def test_the_commands_script_reproduces_the_abx_numbers_per_layer(sweep_run, capsys):

@@ -1,7 +1,8 @@
 """Check that a quickstart report's ``commands.sh`` reproduces every table of the report exactly.
 
 Runs the script's evaluation commands (data and training are reused) into a fresh folder, then compares what
-they wrote with the report's CSVs: retrieval, ABX, sSIMI, lexical/syntactic, and the submissions' feature files.
+they wrote with the report's CSVs: retrieval, ABX, sSIMI, lexical/syntactic, word discovery and head ablation,
+and the submissions' feature files.
 CI runs it after ``vgprobe quickstart --fast``::
 
     python tests/quickstart_reproduce.py runs/ci-quickstart
@@ -67,6 +68,13 @@ def check(quickstart: Path, work: Path) -> None:
         for k in keys:
             got[k], want[k] = got[k].fillna("").astype(str), want[k].fillna("").astype(str)
         _same(task, got, want, keys, ["score", "n_pairs"])
+
+    ws_cols = ["boundary_precision", "boundary_recall", "boundary_f1", "r_value", "iou", "word_coverage", "a_score",
+               "wd", "top250_f1", "purity", "nmi", "n_segments"]
+    _same("word discovery", pd.read_csv(work / "heads" / "wordseg.csv"), pd.read_csv(report / "wordseg.csv"),
+          ["model", "layer"], ws_cols)
+    _same("head ablation", pd.read_csv(work / "heads" / "ablation.csv"), pd.read_csv(report / "ablation.csv"),
+          ["ablation", "metric"], ["baseline", "ablated", "delta"])
 
     for name in ("sLM21", "abxLS"):
         ours, theirs = work / "submissions" / name, quickstart / "submissions" / name

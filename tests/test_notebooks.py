@@ -1,8 +1,8 @@
 """The analysis notebooks: committed clean (no outputs, nbformat 4.5 cell ids) and runnable headless.
 
-The layer-sweep and retrieval notebooks are executed with nbclient on a quickstart-like folder built here:
-``sweep/`` (the session's sweep, conftest.py), ``train/best`` (its tiny checkpoint) and ``data/vg`` (a synthetic
-image–caption corpus of 60 images, 6 of them in the test split).
+Every notebook is executed with nbclient on a quickstart-like folder built here: ``sweep/`` (the session's
+sweep, conftest.py), ``train/best`` (its tiny checkpoint), ``data/vg`` (a synthetic image–caption corpus of 60
+images, 6 of them in the test split) and ``heads/`` (a small ``vgprobe heads`` report of that checkpoint).
 """
 
 from __future__ import annotations
@@ -15,18 +15,9 @@ import pytest
 
 ANALYSIS = Path(__file__).resolve().parents[1] / "analysis"
 NOTEBOOKS = sorted(ANALYSIS.glob("*.ipynb"))
-# Owned by the attention-head analysis, which gives it cell ids; strict, so this entry must go when it has them.
-WITHOUT_IDS_YET = {"attention_heads.ipynb"}
 
 
-def _clean_params():
-    for path in NOTEBOOKS:
-        marks = [pytest.mark.xfail(strict=True, reason="cell ids come with its own branch")] \
-            if path.name in WITHOUT_IDS_YET else []
-        yield pytest.param(path, marks=marks, id=path.name)
-
-
-@pytest.mark.parametrize("path", list(_clean_params()))
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_committed_notebooks_have_cell_ids_and_no_outputs(path):
     nbformat = pytest.importorskip("nbformat")
 
@@ -49,6 +40,10 @@ def quickstart_like(sweep_run, tmp_path_factory) -> Path:
     shutil.copytree(sweep_run.out, run / "sweep")
     shutil.copytree(sweep_run.inputs.checkpoint, run / "train" / "best")
     build_vg_corpus(run / "data" / "vg", images=60, captions_per_image=1, seed=0)
+    from vgprobe.pipelines.heads import HeadsConfig, heads_report
+
+    heads_report(HeadsConfig(checkpoint=str(run / "train" / "best"), data=sweep_run.inputs.zr, out=run / "heads",
+                             max_files=4, clusters=8, views=1), log=lambda m: None)
     return run
 
 
@@ -93,3 +88,15 @@ def test_the_retrieval_explorer_ranks_a_caption_by_coarse_and_ctf_scores(quickst
     assert "image/png" in kinds  # the two rows of scene images
     assert "coarse-to-fine" in text and "fine_score" in text
     assert "target in top 5" in outputs(code[2])[0]
+
+
+def test_the_attention_heads_notebook_shows_the_reports_tables_and_plots(quickstart_like, monkeypatch):
+    nb = execute("attention_heads.ipynb", quickstart_like, monkeypatch)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    texts = [outputs(c)[0] for c in code]
+    assert "'random': 'random:tiny'" in texts[0] and "entropy_bits" in texts[0]
+    assert "best trained layer by boundary F1: trm" in texts[2] and "boundary_f1" in texts[2]
+    assert "equal to the report's: True" in texts[3]
+    assert "harm" in texts[4]
+    images = sum(outputs(c)[1].count("image/png") for c in code)
+    assert images == 4  # heat maps, word discovery per layer, CLS attention, ablation

@@ -26,6 +26,7 @@ COMMANDS: tuple[str, ...] = (
     "submission",
     "unit-lm",
     "sweep",
+    "heads",
     "train",
     "retrieve",
     "analyze",

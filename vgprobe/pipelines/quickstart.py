@@ -40,11 +40,12 @@ class QuickstartSizes:
     train_overrides: tuple[tuple[str, object], ...]
     max_steps: int | None
     sweep_measures: tuple[str, ...] = ("abx", "semantic", "cca", "mi", "linear")
+    heads_files: int = 100
 
 
 FULL = QuickstartSizes(4, 25, 4, 120, 120, 600, 2, (), None)
 FAST = QuickstartSizes(2, 8, 2, 20, 40, 200, 2, (("batch_size", 16), ("epochs", 6), ("val_every_steps", 40)), None,
-                       ("abx", "semantic"))
+                       ("abx", "semantic"), heads_files=32)
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,15 @@ def quickstart(cfg: QuickstartConfig, *, log: Callable[[str], None] = print, pro
                                    Q / "data" / "zr2021", "--out", R / "submissions" / name, "--overwrite",
                                    *_authorship_args(cfg.recipe), *extra])
 
-    write_report(report, cfg=cfg, fast=cfg.fast, retrieval=ret, sweep=swept, lm=lm, submissions=subs,
+    heads = st.run("attention heads", f"statistics, CLS-attention word discovery per layer and head ablation of "
+                   f"the trained model against its random initialisation -> {out / 'heads'}",
+                   lambda: _heads(best, zr, out / "heads", seed=tcfg.seed, files=sizes.heads_files,
+                                  progress=progress, log=log))
+    script.add("attention heads (wordseg.csv, ablation.csv)",
+               ["vgprobe", "heads", "--checkpoint", best_q, "--data", Q / "data" / "zr2021", "--out", R / "heads",
+                "--seed", tcfg.seed, "--max-files", sizes.heads_files, "--no-progress"])
+
+    write_report(report, cfg=cfg, fast=cfg.fast, retrieval=ret, sweep=swept, lm=lm, submissions=subs, heads=heads,
                  data=zr, stages=st, script=script, log=log)
     write_project_config(out / "vgprobe.toml", checkpoint=str(best), data=zr, out=layers)
     cwd_cfg = Path.cwd() / "vgprobe.toml"
@@ -206,6 +215,13 @@ def _sweep(best: Path, zr: Path, out: Path, feats: Path, *, seed: int, measures,
 
     return sweep(SweepConfig(checkpoint=str(best), data=zr, out=out / "sweep", cache=feats, seed=seed,
                              measures=measures, progress="auto" if progress else "off"), log=log)
+
+
+def _heads(best: Path, zr: Path, out: Path, *, seed: int, files: int, progress: bool, log):
+    from vgprobe.pipelines.heads import HeadsConfig, heads_report
+
+    return heads_report(HeadsConfig(checkpoint=str(best), data=zr, out=out, seed=seed, max_files=files,
+                                    progress="auto" if progress else "off"), log=log)
 
 
 def _lm_baseline(best: Path, zr: Path, layers: Path, out: Path, *, seed: int, progress: bool, log) -> pd.DataFrame:

@@ -7,6 +7,8 @@ Written whole or not at all (a staging folder renamed over ``report/``). Files::
     abx.csv              ABX error of every Trm1 layer (trained, random) and log-mel, with 95 % intervals
     semantic.csv         sSIMI of trm2.1 (max pooling) and log-mel, with 95 % intervals
     lm.csv               lexical and syntactic accuracy of the unit-bigram baseline
+    wordseg.csv          word discovery from each layer's CLS attention (trained, random)
+    ablation.csv         the change of ABX and sSIMI when each head of the trained model is switched off
     abx_layers.png       ABX error against layer
     commands.sh          the CLI calls that reproduce every table (see :mod:`.commands_script`)
 """
@@ -44,7 +46,8 @@ SEMANTIC_NOTE = (
 
 
 def write_report(report: Path, *, cfg, fast: bool, retrieval: pd.DataFrame, sweep, lm: pd.DataFrame,
-                 submissions: dict[str, Path], data: Path, stages, script, log: Callable[[str], None]) -> Path:
+                 submissions: dict[str, Path], data: Path, stages, script, log: Callable[[str], None],
+                 heads=None) -> Path:
     """Write the report folder (see the module docstring) and return it."""
     from vgprobe.analysis.layer_sweep import plot_abx_sweep
     from vgprobe.atomic import atomic_folder
@@ -58,11 +61,14 @@ def write_report(report: Path, *, cfg, fast: bool, retrieval: pd.DataFrame, swee
             abx.to_csv(tmp / "abx.csv", index=False)
             sem.to_csv(tmp / "semantic.csv", index=False)
             lm.to_csv(tmp / "lm.csv", index=False)
+            for name in ("wordseg", "ablation"):
+                if heads is not None and name in heads.tables:
+                    heads.tables[name].to_csv(tmp / f"{name}.csv", index=False)
             plot_abx_sweep(abx, tmp / "abx_layers.png", title="ABX error per Trm1 layer: trained vs random init")
             (tmp / "commands.sh").write_text(script.render(), encoding="utf-8")
             (tmp / "report.md").write_text(
                 markdown(cfg=cfg, fast=fast, retrieval=retrieval, abx=abx, sem=sem, lm=lm, submissions=submissions,
-                         data=data, times=stages.times), encoding="utf-8")
+                         data=data, times=stages.times, heads=heads), encoding="utf-8")
         return report
 
     return stages.run("report", f"tables, plot, CSVs and commands -> {report}", build)
@@ -138,8 +144,40 @@ def lm_table(lm: pd.DataFrame) -> str:
     return _table(rows)
 
 
+def heads_section(heads) -> str:
+    """Boundary F1 per layer (trained, random) and the heads whose ablation harms ABX most."""
+    if heads is None:
+        return ""
+    parts = ["## Attention heads"]
+    ws = heads.tables.get("wordseg")
+    if ws is not None:
+        view = ws.pivot_table(index="layer", columns="model", values="boundary_f1", sort=False)
+        rows = [{"layer": layer, **{f"{m} F1 %": "–" if r[m] != r[m] else f"{100 * r[m]:.1f}" for m in view.columns}}
+                for layer, r in view.iterrows()]
+        parts += ["Word boundaries found from each layer's CLS attention (VG-HuBERT's rule), against the exact "
+                  "synthetic word alignments, boundary F1 with a 20 ms tolerance:", _table(rows)]
+        for model in view.columns:
+            col = view[model].dropna()
+            if len(col):
+                parts.append(f"- best {model} layer: `{col.idxmax()}` ({100 * col.max():.1f} %)")
+    ab = heads.tables.get("ablation")
+    if ab is not None:
+        from vgprobe.analysis.heads import rank_ablations
+
+        top = rank_ablations(ab, "abx")
+        top = top[top["affected"]].head(5)
+        parts += ["Heads of the trained model whose removal raises ABX error most (mean of subsets and speaker "
+                  "modes, % points):",
+                  _table([{"head": r["ablation"], "ABX before": f"{r['baseline']:.2f}", "after": f"{r['ablated']:.2f}",
+                           "Δ": f"{r['delta']:+.2f}"} for _, r in top.iterrows()])]
+    parts.append("Per-head statistics, every layer's segmentation scores, CLS attention over utterances and the "
+                 "full ablation (sSIMI too): [the heads report](../heads/report.md). With a model trained for "
+                 "minutes on synthetic speech these are a demonstration of the analysis, not a finding.")
+    return "\n\n".join(parts)
+
+
 def markdown(*, cfg, fast: bool, retrieval: pd.DataFrame, abx: pd.DataFrame, sem: pd.DataFrame, lm: pd.DataFrame,
-             submissions: dict[str, Path], data: Path, times) -> str:
+             submissions: dict[str, Path], data: Path, times, heads=None) -> str:
     from vgprobe.zerospeech.lm.baseline import BASELINE_LABEL
     from vgprobe.zerospeech.semantic.labels import subset_note
 
@@ -171,6 +209,7 @@ def markdown(*, cfg, fast: bool, retrieval: pd.DataFrame, abx: pd.DataFrame, sem
         "\n".join(f"- `{name}`: `{path}`" for name, path in submissions.items())
         + "\n\nBuilt by `vgprobe submission` in the layout, `meta.yaml` and `params.yaml` that zerospeech-benchmarks "
         "validates (CI checks them with the toolkit itself, in its own environment).",
+        heads_section(heads),
         "## Stages",
         _table([{"stage": n, "seconds": f"{t:.1f}"} for n, t in times]),
     ]

@@ -142,7 +142,7 @@ def ablate_heads(
     model_name: str = "model",
     batch_size: int = 32,
     budget: int = DEFAULT_BUDGET,
-    progress: bool = False,
+    progress: bool | str = False,
     workdir: str | Path | None = None,
 ) -> pd.DataFrame:
     """Ablate each entry of ``heads`` (a head ``(stack, layer, head)`` or a list of heads switched off together;
@@ -152,7 +152,8 @@ def ablate_heads(
 
     Returns one row per (ablation, metric) with columns ``model, ablation, stack, layer, head, metric,
     baseline, ablated, delta, harm, affected`` (``layer`` is the lowest ablated layer, ``head`` is NA for a list).
-    ``df.attrs``: ``baseline`` (metric -> value) and ``seconds`` (wall time). Feature files live in a temporary
+    ``df.attrs``: ``baseline`` (metric -> value) and ``seconds`` (wall time). ``progress``: True or a
+    :func:`vgprobe.progress.progress` mode. Feature files live in a temporary
     folder under ``workdir`` (default: the system's) for one layer's ablations at a time.
     """
     model = unwrap(model_or_encoder)
@@ -192,11 +193,10 @@ def ablate_heads(
     try:
         runner = Runner(model, sets, abx_layer=abx_k, semantic_layer=sem, budget=budget, batch_size=batch_size)
         sink = _DiskSink(tmp)
-        bar = None
-        if progress:
-            from tqdm import tqdm
+        from vgprobe.progress import progress as reporter
 
-            bar = tqdm(total=len(ablations) + 1, desc="ablations", unit="ablation")
+        mode = "auto" if progress is True else ("off" if progress is False else progress)
+        bar = reporter(len(ablations) + 1, desc=f"ablations of {model_name}", unit="ablation", mode=mode)
         with torch.no_grad():
             runner.baseline_images(sink, 0)
             runner.run([()], sink, first_index=0)
@@ -204,8 +204,7 @@ def ablate_heads(
         base = _metrics(scorer, tmp / "0", coarse0, abx=bool(abx_k), ssimi=sem is not None,
                         r1=sets.retrieval is not None)
         sink.drop(0)
-        if bar:
-            bar.update()
+        bar.update()
         rows = []
         groups: dict[tuple[str, int], list[Ablation]] = {}
         for a in ablations:
@@ -234,10 +233,8 @@ def ablate_heads(
                     rows.append((model_name, _label(ab), stack, k, head, metric, b, a_val, d,
                                  d if family in LOWER_IS_BETTER else 0.0 - d, bool(affected[family])))
                 sink.drop(i)
-                if bar:
-                    bar.update()
-        if bar:
-            bar.close()
+                bar.update()
+        bar.close()
     finally:
         model.train(was_training)
         shutil.rmtree(tmp, ignore_errors=True)

@@ -11,7 +11,7 @@ Example::
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
+from typing import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -137,7 +137,8 @@ def head_statistics(
     alignments: Alignments | str | Path | None = None,
     images: Mapping[str, Image] | None = None,
     model_name: str = "model",
-    progress: bool = False,
+    progress: bool | str = False,
+    on_file: Callable[[str, list[SiteMap]], None] | None = None,
 ) -> pd.DataFrame:
     """Per-head attention statistics (see :mod:`vgprobe.analysis.heads.stats`) as a tidy table with columns
     ``model, stack, layer, head, other_head, statistic, value, n_queries``.
@@ -146,7 +147,9 @@ def head_statistics(
     ``stacks``: default ``trm1, trm2`` for FaST-VGS, ``encoder`` for Hugging Face models (``image`` and
     ``cross`` need ``images``: ``{id: (features (R, F), boxes (R, 4))}``, the image each caption describes);
     ``alignments``: ``{id: [(onset_s, offset_s, word), ...]}`` or a JSON file of that form, for
-    ``silence_mass``; every utterance needs an entry.
+    ``silence_mass``; every utterance needs an entry. ``progress``: True or a :func:`vgprobe.progress.progress`
+    mode. ``on_file(utt, maps)`` sees each file's maps as they are computed (e.g. to keep :func:`cls_row`
+    of some layers without a second pass).
     """
     utts = _as_mapping(utterances)
     words = None
@@ -156,15 +159,26 @@ def head_statistics(
         if missing:
             raise InputError(f"alignments: no entry for {len(missing)} utterance(s), e.g. {missing[:3]}")
     acc = HeadStatistics()
-    it = iter_file_maps(model_or_encoder, utts, stacks=stacks, images=images)
-    if progress:
-        from tqdm import tqdm
+    from vgprobe.progress import progress as reporter
 
-        it = tqdm(it, total=len(utts), desc="attention", unit="file")
-    for utt, maps in it:
-        for m in maps:
-            acc.add(m, _silence(m, None if words is None else words[utt]))
+    mode = "auto" if progress is True else ("off" if progress is False else progress)
+    with reporter(len(utts), desc=f"attention {model_name}", unit="file", mode=mode) as bar:
+        for utt, maps in iter_file_maps(model_or_encoder, utts, stacks=stacks, images=images):
+            for m in maps:
+                acc.add(m, _silence(m, None if words is None else words[utt]))
+            if on_file is not None:
+                on_file(utt, maps)
+            bar.update(1)
     return acc.frame(model_name)
+
+
+def cls_row(m: SiteMap) -> np.ndarray:
+    """The CLS query's weights over the valid frame keys, the CLS key dropped: (heads, T) float32."""
+    if not m.site.has_cls:
+        raise ConfigError(f"{m.site.name}: this attention has no CLS token")
+    keys = m.key_valid.clone()
+    keys[0] = False
+    return m.weights[:, 0, keys].numpy().astype(np.float32)
 
 
 def cls_attention(model_or_encoder, wav: torch.Tensor | np.ndarray, layer: str) -> np.ndarray:
@@ -186,6 +200,4 @@ def cls_attention(model_or_encoder, wav: torch.Tensor | np.ndarray, layer: str) 
     w = wav if isinstance(wav, torch.Tensor) else torch.from_numpy(np.asarray(wav, dtype=np.float32))
     with record_attention(model, sites) as rec:
         (m,) = file_maps(model, sites, rec, _as_mapping([w])["0"])
-    keys = m.key_valid.clone()
-    keys[0] = False
-    return m.weights[:, 0, keys].numpy().astype(np.float32)
+    return cls_row(m)

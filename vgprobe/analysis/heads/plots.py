@@ -247,3 +247,43 @@ def plot_ablation(df: pd.DataFrame, path: str | Path, *, metric: str = "abx", to
     note = f"; {left_out} ablations that cannot change it omitted" if left_out else ""
     ax.set_title(f"{names}: heads ranked by harm to {metric}{note}", fontsize=9)
     return save_figure(fig, path)
+
+
+def plot_discovery_layers(df: pd.DataFrame, path: str | Path, *,
+                          measures: Sequence[tuple[str, str]] = (("boundary_f1", "boundary F1"),
+                                                                 ("a_score", "A-score (IoU and word coverage)"),
+                                                                 ("top250_f1", "top-250 word F1"))) -> Path:
+    """CLS-attention word discovery per layer (a :func:`~vgprobe.analysis.heads.discovery.discovery_table`),
+    one panel per measure, one line per model (trained solid, random dashed), in percent; each model's best
+    layer is ringed."""
+    from vgprobe.analysis.layer_sweep import layer_sort_key
+
+    plt = _plt()
+    if df.empty:
+        raise ConfigError("no word-discovery rows to plot")
+    layers = sorted(df["layer"].unique(), key=layer_sort_key)
+    x = {la: i for i, la in enumerate(layers)}
+    styles = {"trained": ("C0", "-", "o"), "random": ("C1", "--", "s")}
+    fig, axes = plt.subplots(1, len(measures), figsize=(4.3 * len(measures), 3.6), squeeze=False)
+    for ax, (col, title) in zip(axes[0], measures):
+        for model, part in df.groupby("model", sort=False):
+            part = part.sort_values("layer", key=lambda s: s.map(x))
+            scale = 1.0 if col == "top250_f1" else 100.0  # top-250 F1 is already in percent
+            y = part[col].to_numpy(dtype=float) * scale
+            colour, ls, marker = styles.get(model, ("0.4", ":", "^"))
+            xs = [x[la] for la in part["layer"]]
+            ax.plot(xs, y, color=colour, ls=ls, marker=marker, ms=4, label=model)
+            if np.isfinite(y).any():
+                best = int(np.nanargmax(y))
+                ax.plot(xs[best], y[best], "o", ms=11, mfc="none", mec=colour, mew=1.5)
+        ax.set_xticks(range(len(layers)), layers, rotation=45, ha="right", fontsize=8)
+        ax.set_xlabel("layer whose CLS attention segments", fontsize=8)
+        ax.set_ylabel(f"{title} (%)", fontsize=8)
+        ax.set_title(title, fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.tick_params(labelsize=7)
+    axes[0][0].legend(fontsize=8, title="model (ring = best layer)", title_fontsize=7)
+    tol = df.attrs.get("tolerance")
+    fig.suptitle("Word discovery from CLS attention, per layer" + (f" (boundary tolerance {tol * 1000:.0f} ms)"
+                                                                   if tol else ""), fontsize=10)
+    return save_figure(fig, path)

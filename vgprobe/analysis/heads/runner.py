@@ -288,7 +288,10 @@ class Runner:
 
     @torch.no_grad()
     def baseline_images(self, sink: Sink, index: int) -> None:
-        """Coarse image embeddings of the unablated model, through the same layer loop as the ablations."""
+        """Coarse image embeddings of the unablated model, through the same layer loop as the ablations (nothing
+        without a retrieval set)."""
+        if not self.img:
+            return
         if self.ki != 1:
             raise RuntimeError("the image cache has already moved past layer 1")
         for g in self.img:

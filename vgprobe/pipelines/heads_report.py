@@ -90,7 +90,7 @@ def _write_segments(found: dict, folder: Path) -> dict[str, str]:
     for model, layers in found.items():
         for layer, d in layers.items():
             base = folder / model / layer
-            write_pred(base.with_suffix(".json"), d.preds)
+            write_pred(base.parent / f"{layer}.json", d.preds)
             np.savez(base.parent / f"{layer}.feats.npz", **d.features)
             written[f"{model}/{layer}"] = f"segments/{model}/{layer}"
     return written

@@ -156,10 +156,9 @@ def heads_section(heads) -> str:
                 for layer, r in view.iterrows()]
         parts += ["Word boundaries found from each layer's CLS attention (VG-HuBERT's rule), against the exact "
                   "synthetic word alignments, boundary F1 with a 20 ms tolerance:", _table(rows)]
-        for model in view.columns:
-            col = view[model].dropna()
-            if len(col):
-                parts.append(f"- best {model} layer: `{col.idxmax()}` ({100 * col.max():.1f} %)")
+        best = [f"- best {model} layer: `{view[model].dropna().idxmax()}` ({100 * view[model].max():.1f} %)"
+                for model in view.columns if view[model].notna().any()]
+        parts.append("\n".join(best))
     ab = heads.tables.get("ablation")
     if ab is not None:
         from vgprobe.analysis.heads import rank_ablations

@@ -119,6 +119,16 @@ def write_scores(gold: str | Path, path: str | Path, *, kind: str, seed: int = 0
     return _write(path, [f"{names[k]} {float(values[k])!r}" for k in order])
 
 
+def write_hand_made(folder: Path, header: str, gold_lines: list[str], scores: dict[str, object]) -> tuple[Path, Path]:
+    """``folder/gold.csv`` (``header``, then ``gold_lines``) and ``folder/dev.txt`` (a ``<name> <score>`` line per
+    item of ``scores``), written as given."""
+    gold = folder / "gold.csv"
+    gold.write_text(header + "".join(line + "\n" for line in gold_lines))
+    txt = folder / "dev.txt"
+    txt.write_text("".join(f"{k} {v}\n" for k, v in scores.items()))
+    return gold, txt
+
+
 def sha256(paths: list[Path]) -> str:
     h = hashlib.sha256()
     for p in paths:

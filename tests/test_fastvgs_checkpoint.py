@@ -83,36 +83,22 @@ def test_the_bundle_numpy_indices_array_is_admitted(tmp_path):
     np.testing.assert_array_equal(got["indices"], np.arange(4))
 
 
-def _rewrite_bundle(src: Path, dst: Path, edit) -> Path:
-    shutil.copytree(src, dst)
-    bundle = load_torch_bundle(dst / "best_bundle.pth")
-    edit(bundle)
-    torch.save(bundle, dst / "best_bundle.pth")
-    return dst
-
-
-def test_a_missing_tensor_in_an_authors_bundle_is_an_error(authors_checkpoint, tmp_path):
-    key = "trm2_proj.weight"
-    bad = _rewrite_bundle(authors_checkpoint, tmp_path / "bad", lambda b: b["dual_encoder"].pop(key))
-    with pytest.raises(CheckpointError, match=r"1 missing .*trm2_proj.weight"):
-        fv.load(bad)
-
-
-def test_an_unknown_tensor_in_an_authors_bundle_is_an_error(authors_checkpoint, tmp_path):
-    def add(b):
-        b["cross_encoder"]["fc.5.weight"] = torch.zeros(1)
-
-    bad = _rewrite_bundle(authors_checkpoint, tmp_path / "bad", add)
-    with pytest.raises(CheckpointError, match="cross_encoder.fc.5.weight"):
-        fv.load(bad)
-
-
-def test_a_wrong_shape_in_an_authors_bundle_is_an_error(authors_checkpoint, tmp_path):
-    def shrink(b):
-        b["dual_encoder"]["trm2_proj.bias"] = torch.zeros(5)
-
-    bad = _rewrite_bundle(authors_checkpoint, tmp_path / "bad", shrink)
-    with pytest.raises(CheckpointError, match="wrong shape"):
+@pytest.mark.parametrize("part, key, tensor, message", [
+    ("dual_encoder", "trm2_proj.weight", None, r"1 missing .*trm2_proj.weight"),
+    ("cross_encoder", "fc.5.weight", torch.zeros(1), "cross_encoder.fc.5.weight"),
+    ("dual_encoder", "trm2_proj.bias", torch.zeros(5), "wrong shape"),
+], ids=["missing_tensor", "unknown_tensor", "wrong_shape"])
+def test_a_bad_tensor_in_an_authors_bundle_is_an_error(part, key, tensor, message, authors_checkpoint, tmp_path):
+    """``tensor`` None: ``key`` is removed from the bundle's ``part``; otherwise it is set to ``tensor``."""
+    bad = tmp_path / "bad"
+    shutil.copytree(authors_checkpoint, bad)
+    bundle = load_torch_bundle(bad / "best_bundle.pth")
+    if tensor is None:
+        bundle[part].pop(key)
+    else:
+        bundle[part][key] = tensor
+    torch.save(bundle, bad / "best_bundle.pth")
+    with pytest.raises(CheckpointError, match=message):
         fv.load(bad)
 
 

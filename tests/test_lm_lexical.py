@@ -4,6 +4,7 @@ import math
 
 import pytest
 
+from lm_data import write_hand_made
 from vgprobe.errors import InputError
 from vgprobe.zerospeech.lm.lexical import FREQUENCY_BANDS, score_lexical
 
@@ -11,11 +12,7 @@ HEADER = "id,filename,voice,frequency,word,phones,length,correct\n"
 
 
 def write(tmp_path, gold_lines, scores):
-    gold = tmp_path / "gold.csv"
-    gold.write_text(HEADER + "".join(line + "\n" for line in gold_lines))
-    txt = tmp_path / "dev.txt"
-    txt.write_text("".join(f"{k} {v}\n" for k, v in scores.items()))
-    return gold, txt
+    return write_hand_made(tmp_path, HEADER, gold_lines, scores)
 
 
 def pair_lines(id_, freq, length, voices=("A", "B"), word="w"):

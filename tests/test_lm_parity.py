@@ -32,29 +32,33 @@ def files(tmp_path, write_gold, kwargs, kind):
     return gold, scores
 
 
+def pinned_and_scored(tmp_path, task, name, kind):
+    """The pin of ``task/name/kind`` and vgprobe's scores of the files it was made from."""
+    write_gold, score = {"lexical": (write_lexical_gold, score_lexical),
+                         "syntactic": (write_syntactic_gold, score_syntactic)}[task]
+    pin = PINS[f"{task}/{name}/{kind}"]
+    gold, scores = files(tmp_path, write_gold, PINS["sets"][task][name], kind)
+    assert sha256([gold, scores]) == pin["sha256"], "the generator no longer writes the pinned data"
+    return pin, score(gold, scores)
+
+
 def same(a: float, b: float) -> bool:
     return (math.isnan(a) and math.isnan(b)) or abs(a - b) <= 1e-9
 
 
 @pytest.mark.parametrize("name, kind", LEXICAL)
 def test_lexical_scores_equal_the_official_scorer(tmp_path, name, kind):
-    pin = PINS[f"lexical/{name}/{kind}"]
-    gold, scores = files(tmp_path, write_lexical_gold, PINS["sets"]["lexical"][name], kind)
-    assert sha256([gold, scores]) == pin["sha256"], "the generator no longer writes the pinned data"
-    got = score_lexical(gold, scores)
+    pin, got = pinned_and_scored(tmp_path, "lexical", name, kind)
     rows = {(r.breakdown, r.group): r for r in got.results}
     assert same(rows["all", ""].score, pin["all"])
     assert same(rows["in_vocab", ""].score, pin["in_vocab"])
-    assert [(r.group, r.n_pairs) for r in got.results if r.breakdown == "frequency"] == [
-        (label, n) for label, n, _, _ in pin["by_frequency"]
-    ]
-    for label, n, score, std in pin["by_frequency"]:
-        assert same(rows["frequency", label].score, score) and same(rows["frequency", label].std, std), label
-    assert [(int(r.group), r.n_pairs) for r in got.results if r.breakdown == "length"] == [
-        (length, n) for length, n, _, _ in pin["by_length"]
-    ]
-    for length, n, score, std in pin["by_length"]:
-        assert same(rows["length", str(length)].score, score) and same(rows["length", str(length)].std, std)
+    for breakdown, table in (("frequency", pin["by_frequency"]), ("length", pin["by_length"])):
+        assert [(r.group, r.n_pairs) for r in got.results if r.breakdown == breakdown] == [
+            (str(group), n) for group, n, _, _ in table
+        ]
+        for group, _, score, std in table:
+            row = rows[breakdown, str(group)]
+            assert same(row.score, score) and same(row.std, std), (breakdown, group)
     assert len(got.pairs) == len(pin["by_pair"])
     for pair, (word, non_word, frequency, length, score) in zip(got.pairs, pin["by_pair"]):
         assert (pair.word, pair.non_word, pair.frequency, pair.length) == (word, non_word, frequency, length)
@@ -63,10 +67,7 @@ def test_lexical_scores_equal_the_official_scorer(tmp_path, name, kind):
 
 @pytest.mark.parametrize("name, kind", SYNTACTIC)
 def test_syntactic_scores_equal_the_official_scorer(tmp_path, name, kind):
-    pin = PINS[f"syntactic/{name}/{kind}"]
-    gold, scores = files(tmp_path, write_syntactic_gold, PINS["sets"]["syntactic"][name], kind)
-    assert sha256([gold, scores]) == pin["sha256"], "the generator no longer writes the pinned data"
-    got = score_syntactic(gold, scores)
+    pin, got = pinned_and_scored(tmp_path, "syntactic", name, kind)
     (overall,) = [r for r in got.results if r.breakdown == "all"]
     assert same(overall.score, pin["all"]) and overall.n_pairs == len(pin["by_pair"])
     types = [r for r in got.results if r.breakdown == "type"]

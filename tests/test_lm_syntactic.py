@@ -2,7 +2,7 @@
 
 import pytest
 
-from lm_data import write_scores, write_syntactic_gold
+from lm_data import write_hand_made, write_scores, write_syntactic_gold
 from vgprobe.errors import InputError
 from vgprobe.zerospeech.lm.syntactic import score_syntactic
 
@@ -10,11 +10,7 @@ HEADER = "id,filename,voice,type,subtype,correct,transcription\n"
 
 
 def write(tmp_path, lines, scores):
-    gold = tmp_path / "gold.csv"
-    gold.write_text(HEADER + "".join(line + "\n" for line in lines))
-    txt = tmp_path / "dev.txt"
-    txt.write_text("".join(f"{k} {v}\n" for k, v in scores.items()))
-    return gold, txt
+    return write_hand_made(tmp_path, HEADER, lines, scores)
 
 
 def test_types_average_pairs_and_pairs_average_voices(tmp_path):

@@ -35,6 +35,24 @@ def feature_mtimes(root: Path) -> dict[Path, int]:
     return {p: p.stat().st_mtime_ns for p in root.rglob("*.npy")}
 
 
+def sweep_interrupted_while_extracting(cfg: SweepConfig, monkeypatch: pytest.MonkeyPatch, *, after: int) -> None:
+    """Run ``cfg``'s sweep, interrupted (KeyboardInterrupt) when it writes its ``after + 1``-th feature file."""
+    import vgprobe.extract.run as extract_run
+
+    write, calls = extract_run.write_features, []
+
+    def dies_after_some_writes(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > after:
+            raise KeyboardInterrupt
+        write(*args, **kwargs)
+
+    monkeypatch.setattr(extract_run, "write_features", dies_after_some_writes)
+    with pytest.raises(KeyboardInterrupt):
+        sweep(cfg, log=lambda _: None)
+    monkeypatch.setattr(extract_run, "write_features", write)
+
+
 # ---------------------------------------------------------------------------- the report
 def test_the_report_folder_holds_every_documented_file_and_column(sweep_run):
     names = {p.name for p in sweep_run.out.iterdir()}
@@ -165,24 +183,12 @@ def test_a_second_sweep_computes_nothing(sweep_run, tmp_path):
 
 
 def test_an_interrupted_sweep_resumes_where_it_stopped(sweep_inputs, tmp_path, monkeypatch):
-    import vgprobe.extract.run as extract_run
     import vgprobe.pipelines.sweep_scoring as scoring
 
     cfg = SweepConfig(checkpoint="random:tiny", data=sweep_inputs.zr, out=tmp_path / "out", cache=tmp_path / "cache",
                       layers=("trm1.2", "trm1.6"), baselines=(), measures=("abx",), progress="off")
-    write, calls = extract_run.write_features, []
-
-    def dies_after_20_writes(*args, **kwargs):
-        calls.append(1)
-        if len(calls) > 20:
-            raise KeyboardInterrupt
-        write(*args, **kwargs)
-
-    monkeypatch.setattr(extract_run, "write_features", dies_after_20_writes)
-    with pytest.raises(KeyboardInterrupt):
-        sweep(cfg, log=lambda _: None)
+    sweep_interrupted_while_extracting(cfg, monkeypatch, after=20)
     assert not cfg.out.exists()
-    monkeypatch.setattr(extract_run, "write_features", write)
 
     abx_rows, scored = scoring.abx_rows, []
 
@@ -207,22 +213,9 @@ def test_an_interrupted_sweep_resumes_where_it_stopped(sweep_inputs, tmp_path, m
 
 def test_the_second_run_after_an_interrupted_extraction_computes_only_the_missing_files(sweep_inputs, tmp_path,
                                                                                          monkeypatch):
-    import vgprobe.extract.run as extract_run
-
     cfg = SweepConfig(checkpoint="random:tiny", data=sweep_inputs.zr, out=tmp_path / "out", cache=tmp_path / "cache",
                       layers=("trm1.6",), baselines=(), measures=("abx",), progress="off")
-    write, calls = extract_run.write_features, []
-
-    def dies_after_10_writes(*args, **kwargs):
-        calls.append(1)
-        if len(calls) > 10:
-            raise KeyboardInterrupt
-        write(*args, **kwargs)
-
-    monkeypatch.setattr(extract_run, "write_features", dies_after_10_writes)
-    with pytest.raises(KeyboardInterrupt):
-        sweep(cfg, log=lambda _: None)
-    monkeypatch.setattr(extract_run, "write_features", write)
+    sweep_interrupted_while_extracting(cfg, monkeypatch, after=10)
     result = sweep(cfg, log=lambda _: None)
     n_phonetic = len(list((sweep_inputs.zr / "phonetic").rglob("*.wav")))
     computed, reused = result.extracted["trained"]

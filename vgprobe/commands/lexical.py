@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from vgprobe.commands._lm import scores_from_args
-from vgprobe.commands._report import report
+from vgprobe.commands._lm import add_lm_arguments, run_lm
 
 HELP = "Score word/non-word log-probabilities on ZeroSpeech 2021 lexical (sWUGGY), as the official scorer does."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    explicit = parser.add_argument_group("explicit files")
-    explicit.add_argument("--gold", type=Path, help="lexical gold.csv (id, filename, voice, frequency, word, phones, "
-                          "length, correct)")
-    explicit.add_argument("--scores", type=Path, help="score file: one '<filename> <score>' line per audio file")
-    sub = parser.add_argument_group("submission folder")
-    sub.add_argument("--submission", type=Path, help="submission folder (scores in lexical/<split>.txt)")
-    sub.add_argument("--data", type=Path, help="ZR2021 dataset root (lexical/<split>/gold.csv)")
-    sub.add_argument("--split", choices=("dev", "test"), default="dev", help="dataset split (default: dev)")
-    parser.add_argument("--json", action="store_true", help="print the results as a JSON array (scores as fractions)")
-    parser.add_argument("--out", type=Path, help="also write the result table to this CSV file")
+    add_lm_arguments(parser, task="lexical", gold_columns="id, filename, voice, frequency, word, phones, length, correct")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,10 +21,8 @@ def run(args: argparse.Namespace) -> int:
         score_lexical_submission,
     )
 
-    scores = scores_from_args(args, score_lexical, score_lexical_submission)
-    report([(None, scores.results)], to_frame=results_to_frame, to_json=results_to_json, table=_table,
-           as_json=args.json, out=args.out)
-    return 0
+    return run_lm(args, explicit=score_lexical, submission=score_lexical_submission, to_frame=results_to_frame,
+                  to_json=results_to_json, table=_table)
 
 
 def _table(results) -> str:

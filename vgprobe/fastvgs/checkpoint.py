@@ -113,6 +113,29 @@ def _parse_conv_layers(spec: str) -> tuple[tuple[int, int, int], ...]:
         raise CheckpointError(f"cannot parse conv_feature_layers {spec!r} ({exc})") from exc
 
 
+# FaSTVGSConfig field -> the authors' args.pkl setting that holds it
+_AUTHORS_SETTINGS: dict[str, str] = {
+    "hidden_size": "encoder_embed_dim",
+    "trm1_heads": "encoder_attention_heads",
+    "trm1_ffn": "encoder_ffn_embed_dim",
+    "pos_conv_kernel": "conv_pos",
+    "pos_conv_groups": "conv_pos_groups",
+    "bert_heads": "num_attention_heads",
+    "bert_ffn": "intermediate_size",
+    "image_layers": "trm_layers",
+    "cross_layers": "xtrm_layers",
+    "image_feature_dim": "visual_feat_dim",
+    "image_box_dim": "visual_pos_dim",
+    "dropout": "dropout",
+    "attention_dropout": "attention_dropout",
+    "activation_dropout": "activation_dropout",
+    "dropout_input": "dropout_input",
+    "bert_dropout": "hidden_dropout_prob",
+    "bert_attention_dropout": "attention_probs_dropout_prob",
+    "initializer_range": "initializer_range",
+}
+
+
 def config_from_authors_args(args: argparse.Namespace) -> FaSTVGSConfig:
     """The model configuration that the authors' ``DualEncoder(args)`` / ``CrossEncoder(args)`` build."""
     a = vars(args)
@@ -120,31 +143,12 @@ def config_from_authors_args(args: argparse.Namespace) -> FaSTVGSConfig:
         uses_w2v2_loss = a.get("caption_w2v2_weight") is not None or a.get("libri_w2v2_weight") is not None
         # DualEncoder.__init__ keeps layer_use + 1 Trm1 layers unless a wav2vec2 loss is used.
         trm1_layers = a["encoder_layers"] if uses_w2v2_loss else a["layer_use"] + 1
-        return FaSTVGSConfig(
-            conv_layers=_parse_conv_layers(a["conv_feature_layers"]),
-            hidden_size=a["encoder_embed_dim"],
-            trm1_layers=trm1_layers,
-            trm1_heads=a["encoder_attention_heads"],
-            trm1_ffn=a["encoder_ffn_embed_dim"],
-            pos_conv_kernel=a["conv_pos"],
-            pos_conv_groups=a["conv_pos_groups"],
-            bert_heads=a["num_attention_heads"],
-            bert_ffn=a["intermediate_size"],
-            image_layers=a["trm_layers"],
-            cross_layers=a["xtrm_layers"],
-            image_feature_dim=a["visual_feat_dim"],
-            image_box_dim=a["visual_pos_dim"],
-            num_regions=a.get("img_feat_len", 36),
-            dropout=a["dropout"],
-            attention_dropout=a["attention_dropout"],
-            activation_dropout=a["activation_dropout"],
-            dropout_input=a["dropout_input"],
-            bert_dropout=a["hidden_dropout_prob"],
-            bert_attention_dropout=a["attention_probs_dropout_prob"],
-            initializer_range=a["initializer_range"],
-        )
+        conv_layers = _parse_conv_layers(a["conv_feature_layers"])
+        settings = {field: a[key] for field, key in _AUTHORS_SETTINGS.items()}
     except KeyError as exc:
         raise CheckpointError(f"args.pkl lacks the setting {exc.args[0]!r} needed to build FaST-VGS") from exc
+    return FaSTVGSConfig(conv_layers=conv_layers, trm1_layers=trm1_layers, num_regions=a.get("img_feat_len", 36),
+                         **settings)
 
 
 def authors_state_dict(bundle: dict, source: str) -> dict[str, torch.Tensor]:

@@ -20,12 +20,13 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import pandas as pd
+
+from vgprobe.pipelines.stages import UncountedStages as _Stages
 
 
 @dataclass(frozen=True)
@@ -54,21 +55,6 @@ class QuickstartConfig:
     fast: bool = False
     recipe: str = "tiny"
     write_cwd_config: bool = True
-
-
-class _Stages:
-    def __init__(self, log: Callable[[str], None]) -> None:
-        self.log = log
-        self.times: list[tuple[str, float]] = []
-
-    def run(self, name: str, what: str, fn):
-        self.log(f"[{len(self.times) + 1}] {name}: {what}")
-        t0 = time.perf_counter()
-        result = fn()
-        dt = time.perf_counter() - t0
-        self.times.append((name, dt))
-        self.log(f"    done in {dt:.1f} s")
-        return result
 
 
 def quickstart(cfg: QuickstartConfig, *, log: Callable[[str], None] = print, progress: bool = True) -> Path:

@@ -40,6 +40,7 @@ from vgprobe.analysis.layer_sweep import (
 from vgprobe.errors import ConfigError, InputError
 from vgprobe.pipelines import sweep_scoring as scoring
 from vgprobe.pipelines.cache import CacheEntry, default_cache_dir, entry_for, listing_digest
+from vgprobe.pipelines.stages import Stages
 from vgprobe.pipelines.sweep_models import BASELINES, SweepModel, resolve_models
 from vgprobe.progress import Mode, progress
 
@@ -96,23 +97,6 @@ class SweepResult:
     scores_computed: int = 0
     scores_reused: int = 0
     stages: list[tuple[str, float]] = field(default_factory=list)
-
-
-class Stages:
-    """Numbered stage lines: ``[2/5] extract trained: ...`` then ``    done in 3.1 s``."""
-
-    def __init__(self, total: int, log: Callable[[str], None]) -> None:
-        self.total, self.log = total, log
-        self.times: list[tuple[str, float]] = []
-
-    def run(self, name: str, what: str, fn):
-        self.log(f"[{len(self.times) + 1}/{self.total}] {name}: {what}")
-        t0 = time.perf_counter()
-        result = fn()
-        dt = time.perf_counter() - t0
-        self.times.append((name, dt))
-        self.log(f"    done in {dt:.1f} s")
-        return result
 
 
 def check_inputs(cfg: SweepConfig) -> str:

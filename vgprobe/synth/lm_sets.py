@@ -55,56 +55,37 @@ IDS_PER_SUBTYPE = 4
 MAX_SCREENING_ROUNDS = 10
 VOWELS = "aeiou"
 CONSONANTS = "bdfgklmnprstvz"
-# (type, subtype) -> builder of (grammatical, ungrammatical) from a generator
-PHENOMENA: dict[tuple[str, str], Callable[[random.Random], tuple[str, str]]] = {}
-
-
-def _phenomenon(type_: str, subtype: str):
-    def register(fn):
-        PHENOMENA[(type_, subtype)] = fn
-        return fn
-
-    return register
 
 
 def _pick(rng: random.Random, category: str) -> str:
     return rng.choice([w for ws in vocabulary.TAXONOMY[category].values() for w in ws])
 
 
-@_phenomenon("agreement", "subject_verb")
-def _subject_verb(rng):
-    a, c = _pick(rng, "animal"), _pick(rng, "colour")
-    return f"the {a} is {c}", f"the {a} are {c}"
+def _template(categories: tuple[str, ...], grammatical: str, ungrammatical: str
+              ) -> Callable[[random.Random], tuple[str, str]]:
+    """A builder that picks one word of each of ``categories``, in order, into ``{0}``, ``{1}``, ... of both
+    sentences."""
+
+    def build(rng: random.Random) -> tuple[str, str]:
+        words = [_pick(rng, category) for category in categories]
+        return grammatical.format(*words), ungrammatical.format(*words)
+
+    return build
 
 
-@_phenomenon("agreement", "determiner_noun")
-def _determiner_noun(rng):
-    a, s = _pick(rng, "animal"), _pick(rng, "size")
-    return f"this {a} is {s}", f"these {a} is {s}"
-
-
-@_phenomenon("word_order", "adjective_noun")
-def _adjective_noun(rng):
-    c, a, p = _pick(rng, "colour"), _pick(rng, "animal"), _pick(rng, "place")
-    return f"the {c} {a} sat on the {p}", f"the {a} {c} sat on the {p}"
-
-
-@_phenomenon("word_order", "determiner")
-def _determiner(rng):
-    a, f = _pick(rng, "animal"), _pick(rng, "food")
-    return f"we saw the {a} near the {f}", f"we saw {a} the near the {f}"
-
-
-@_phenomenon("argument_structure", "transitive")
-def _transitive(rng):
-    a, f = _pick(rng, "animal"), _pick(rng, "food")
-    return f"the {a} ate the {f}", f"the {a} slept the {f}"
-
-
-@_phenomenon("quantifiers", "existential")
-def _existential(rng):
-    a, p = _pick(rng, "animal"), _pick(rng, "place")
-    return f"there is a {a} on the {p}", f"there is every {a} on the {p}"
+# (type, subtype) -> builder of (grammatical, ungrammatical) from a generator
+PHENOMENA: dict[tuple[str, str], Callable[[random.Random], tuple[str, str]]] = {
+    ("agreement", "subject_verb"): _template(("animal", "colour"), "the {0} is {1}", "the {0} are {1}"),
+    ("agreement", "determiner_noun"): _template(("animal", "size"), "this {0} is {1}", "these {0} is {1}"),
+    ("word_order", "adjective_noun"): _template(("colour", "animal", "place"), "the {0} {1} sat on the {2}",
+                                               "the {1} {0} sat on the {2}"),
+    ("word_order", "determiner"): _template(("animal", "food"), "we saw the {0} near the {1}",
+                                            "we saw {0} the near the {1}"),
+    ("argument_structure", "transitive"): _template(("animal", "food"), "the {0} ate the {1}",
+                                                    "the {0} slept the {1}"),
+    ("quantifiers", "existential"): _template(("animal", "place"), "there is a {0} on the {1}",
+                                              "there is every {0} on the {1}"),
+}
 
 
 def frame_words(spoken: Sequence[str]) -> tuple[str, ...]:

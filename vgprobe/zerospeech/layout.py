@@ -54,20 +54,18 @@ def item_file(root: str | Path, subset: str, *, kind: Literal["triphone", "phone
 
 
 def semantic_wav_dir(root: str | Path, split: str, type_: str) -> Path:
-    _check_split(split)
+    folder = _split_dir(root, "semantic", split)
     if type_ not in SEMANTIC_TYPES:
         raise InputError(f"unknown semantic type {type_!r}; expected one of {SEMANTIC_TYPES}")
-    return Path(root) / "semantic" / split / type_
+    return folder / type_
 
 
 def semantic_gold(root: str | Path, split: str) -> Path:
-    _check_split(split)
-    return Path(root) / "semantic" / split / "gold.csv"
+    return _split_dir(root, "semantic", split) / "gold.csv"
 
 
 def semantic_pairs(root: str | Path, split: str) -> Path:
-    _check_split(split)
-    return Path(root) / "semantic" / split / "pairs.csv"
+    return _split_dir(root, "semantic", split) / "pairs.csv"
 
 
 def submission_phonetic_dir(submission: str | Path, subset: str) -> Path:
@@ -76,8 +74,13 @@ def submission_phonetic_dir(submission: str | Path, subset: str) -> Path:
 
 def submission_semantic_dir(submission: str | Path, split: str) -> Path:
     """Holds ``synthetic/<stem>.<ext>`` and ``librispeech/<stem>.<ext>``."""
+    return _split_dir(submission, "semantic", split)
+
+
+def _split_dir(root: str | Path, task: str, split: str) -> Path:
+    """``root/<task>/<split>``, the split checked."""
     _check_split(split)
-    return Path(submission) / "semantic" / split
+    return Path(root) / task / split
 
 
 def _check_split(split: str) -> None:
@@ -86,21 +89,19 @@ def _check_split(split: str) -> None:
 
 
 def lexical_gold(root: str | Path, split: str) -> Path:
-    _check_split(split)
-    return Path(root) / "lexical" / split / "gold.csv"
+    return _split_dir(root, "lexical", split) / "gold.csv"
 
 
 def syntactic_gold(root: str | Path, split: str) -> Path:
-    _check_split(split)
-    return Path(root) / "syntactic" / split / "gold.csv"
+    return _split_dir(root, "syntactic", split) / "gold.csv"
 
 
 def lm_wav_dir(root: str | Path, task: str, split: str) -> Path:
     """``lexical/<split>/`` or ``syntactic/<split>/``: one wav per line of the task's gold file."""
-    _check_split(split)
+    folder = _split_dir(root, task, split)
     if task not in LM_TASKS:
         raise InputError(f"unknown task {task!r}; expected one of {LM_TASKS}")
-    return Path(root) / task / split
+    return folder
 
 
 def submission_lexical_scores(submission: str | Path, split: str) -> Path:

@@ -22,12 +22,12 @@ and length, ``correct``).
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 from vgprobe.errors import InputError
+from vgprobe.zerospeech.csv_rows import read_csv_rows
 
 LEXICAL_COLUMNS: tuple[str, ...] = ("id", "filename", "voice", "frequency", "word", "phones", "length", "correct")
 SYNTACTIC_COLUMNS: tuple[str, ...] = ("id", "filename", "voice", "type", "subtype", "correct", "transcription")
@@ -108,28 +108,11 @@ def _checked(path: Path, tokens: list) -> list:
 
 
 def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-    if not path.is_file():
-        raise InputError(f"{path}: gold file not found")
-    with path.open(newline="", encoding="utf-8") as f:
-        reader = csv.reader(f)
-        header = next(reader, None)
-        if header is None:
-            raise InputError(f"{path}: empty file; expected the header {','.join(columns)}")
-        header = [h.strip() for h in header]
-        missing = [c for c in columns if c not in header]
-        if missing:
-            raise InputError(f"{path}:1: missing column(s) {', '.join(missing)}; expected {','.join(columns)}")
-        where = {c: header.index(c) for c in columns}
-        for row in reader:
-            if not row or all(not field.strip() for field in row):
-                continue
-            if len(row) != len(header):
-                raise InputError(f"{path}:{reader.line_num}: expected {len(header)} fields, found {len(row)}")
-            values = {c: row[i].strip() for c, i in where.items()}
-            for key in ("id", "filename", "voice"):
-                if not values[key]:
-                    raise InputError(f"{path}:{reader.line_num}: empty {key!r} field")
-            yield reader.line_num, values
+    for line, values in read_csv_rows(path, columns, kind="gold file"):
+        for key in ("id", "filename", "voice"):
+            if not values[key]:
+                raise InputError(f"{path}:{line}: empty {key!r} field")
+        yield line, values
 
 
 def _flag(path: Path, line: int, text: str) -> bool:

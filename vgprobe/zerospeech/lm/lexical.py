@@ -38,16 +38,16 @@ without a non-word (which the official code would drop silently).
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from vgprobe.errors import InputError
 from vgprobe.zerospeech import layout
 from vgprobe.zerospeech.lm.gold import LexicalToken, read_lexical_gold
-from vgprobe.zerospeech.lm.score_file import read_scores, scores_for
+from vgprobe.zerospeech.lm.results import id_order, rows_to_frame, rows_to_json
+from vgprobe.zerospeech.lm.score_file import token_scores
 from vgprobe.zerospeech.lm.stats import comparison, summary
 
 if TYPE_CHECKING:
@@ -97,10 +97,7 @@ class LexicalScores:
 def score_lexical(gold_csv: str | Path, scores_txt: str | Path) -> LexicalScores:
     """Score ``scores_txt`` (``<filename> <score>`` lines) against the lexical ``gold_csv``."""
     tokens = read_lexical_gold(gold_csv)
-    values = scores_for(
-        ((t.filename, t.line) for t in tokens), read_scores(scores_txt), scores_path=scores_txt, gold_path=gold_csv
-    )
-    pairs = lexical_pairs(tokens, values, source=gold_csv)
+    pairs = lexical_pairs(tokens, token_scores(tokens, scores_txt, gold_csv), source=gold_csv)
     return LexicalScores(pairs=pairs, results=summarise(pairs))
 
 
@@ -135,7 +132,7 @@ def lexical_pairs(tokens: Sequence[LexicalToken], scores: Sequence[float], *, so
         first.setdefault(token.id, (k, non_words[0]))
         by_id.setdefault(token.id, []).extend(comparison(scores[k], scores[j]) for j in non_words)
     pairs = []
-    for id_ in sorted(by_id, key=_id_order):
+    for id_ in sorted(by_id, key=id_order):
         w, nw = first[id_]
         n, mean, _ = summary(by_id[id_])
         word = tokens[w]
@@ -163,19 +160,9 @@ def summarise(pairs: Sequence[LexicalPair]) -> list[LexicalResult]:
 
 
 def results_to_frame(results: Sequence[LexicalResult]) -> "pd.DataFrame":
-    import pandas as pd
-
-    return pd.DataFrame([asdict(r) for r in results], columns=list(LexicalResult.__dataclass_fields__))
+    return rows_to_frame(results, LexicalResult)
 
 
 def results_to_json(results: Sequence[LexicalResult]) -> str:
     """A JSON array of result objects; undefined numbers (NaN) are written as null."""
-    return json.dumps([{k: _none_if_nan(v) for k, v in asdict(r).items()} for r in results], indent=2)
-
-
-def _none_if_nan(value):
-    return None if isinstance(value, float) and math.isnan(value) else value
-
-
-def _id_order(id_: str) -> tuple:
-    return (0, int(id_), "") if id_.lstrip("-").isdigit() else (1, 0, id_)
+    return rows_to_json(results)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import warnings
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Protocol
 
 from vgprobe.errors import InputError
 
@@ -66,6 +66,22 @@ def read_scores(path: str | Path) -> dict[str, tuple[float, int]]:
     return scores
 
 
+class GoldLine(Protocol):
+    """A gold-file row: the audio file it names and its line in the gold file."""
+
+    @property
+    def filename(self) -> str: ...
+
+    @property
+    def line(self) -> int: ...
+
+
+def token_scores(tokens: Iterable[GoldLine], scores_txt: str | Path, gold_csv: str | Path) -> list[float]:
+    """The score in ``scores_txt`` of each gold token, in order (see :func:`scores_for`)."""
+    return _scores_for(((t.filename, t.line) for t in tokens), read_scores(scores_txt), scores_path=scores_txt,
+                       gold_path=gold_csv, stacklevel=4)
+
+
 def scores_for(
     filenames: Iterable[tuple[str, int]],
     scores: Mapping[str, tuple[float, int]],
@@ -77,6 +93,17 @@ def scores_for(
 
     Filenames of ``scores`` that the gold file does not list are ignored with a warning.
     """
+    return _scores_for(filenames, scores, scores_path=scores_path, gold_path=gold_path, stacklevel=4)
+
+
+def _scores_for(
+    filenames: Iterable[tuple[str, int]],
+    scores: Mapping[str, tuple[float, int]],
+    *,
+    scores_path: str | Path,
+    gold_path: str | Path,
+    stacklevel: int,
+) -> list[float]:
     wanted = list(filenames)
     missing = [(name, line) for name, line in wanted if name not in scores]
     if missing:
@@ -90,5 +117,5 @@ def scores_for(
     if extra:
         shown = ", ".join(f"{name!r} (line {line})" for line, name in extra[:3])
         more = f" and {len(extra) - 3} more" if len(extra) > 3 else ""
-        warnings.warn(f"{scores_path}: ignoring {shown}{more}: not in {gold_path}", stacklevel=3)
+        warnings.warn(f"{scores_path}: ignoring {shown}{more}: not in {gold_path}", stacklevel=stacklevel)
     return [scores[name][0] for name, _ in wanted]

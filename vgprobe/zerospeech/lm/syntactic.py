@@ -31,17 +31,16 @@ non-numeric score (see :mod:`vgprobe.zerospeech.lm.score_file`).
 
 from __future__ import annotations
 
-import json
-import math
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from vgprobe.errors import InputError
 from vgprobe.zerospeech import layout
 from vgprobe.zerospeech.lm.gold import SyntacticToken, read_syntactic_gold
-from vgprobe.zerospeech.lm.score_file import read_scores, scores_for
+from vgprobe.zerospeech.lm.results import id_order, rows_to_frame, rows_to_json
+from vgprobe.zerospeech.lm.score_file import token_scores
 from vgprobe.zerospeech.lm.stats import comparison, summary
 
 if TYPE_CHECKING:
@@ -83,10 +82,7 @@ class SyntacticScores:
 def score_syntactic(gold_csv: str | Path, scores_txt: str | Path) -> SyntacticScores:
     """Score ``scores_txt`` (``<filename> <score>`` lines) against the syntactic ``gold_csv``."""
     tokens = read_syntactic_gold(gold_csv)
-    values = scores_for(
-        ((t.filename, t.line) for t in tokens), read_scores(scores_txt), scores_path=scores_txt, gold_path=gold_csv
-    )
-    pairs = syntactic_pairs(tokens, values, source=gold_csv)
+    pairs = syntactic_pairs(tokens, token_scores(tokens, scores_txt, gold_csv), source=gold_csv)
     return SyntacticScores(pairs=pairs, results=summarise(pairs))
 
 
@@ -125,7 +121,7 @@ def syntactic_pairs(
         by_pair.setdefault(pair_key, []).append(comparison(scores[r], scores[w]))
         first.setdefault(pair_key, (r, w))
     pairs = []
-    for pair_key in sorted(by_pair, key=lambda k: (k[0], k[1], _id_order(k[2]))):
+    for pair_key in sorted(by_pair, key=lambda k: (k[0], k[1], id_order(k[2]))):
         r, w = first[pair_key]
         n, mean, _ = summary(by_pair[pair_key])
         pairs.append(SyntacticPair(*pair_key, sentence=tokens[r].transcription,
@@ -147,15 +143,12 @@ def summarise(pairs: Sequence[SyntacticPair]) -> list[SyntacticResult]:
 
 
 def results_to_frame(results: Sequence[SyntacticResult]) -> "pd.DataFrame":
-    import pandas as pd
-
-    return pd.DataFrame([asdict(r) for r in results], columns=list(SyntacticResult.__dataclass_fields__))
+    return rows_to_frame(results, SyntacticResult)
 
 
 def results_to_json(results: Sequence[SyntacticResult]) -> str:
     """A JSON array of result objects; undefined numbers (NaN) are written as null."""
-    rows = [{k: None if isinstance(v, float) and math.isnan(v) else v for k, v in asdict(r).items()} for r in results]
-    return json.dumps(rows, indent=2)
+    return rows_to_json(results)
 
 
 def _warn_if_positional_pairing_differs(tokens: Sequence[SyntacticToken], source: str | Path) -> None:
@@ -170,7 +163,3 @@ def _warn_if_positional_pairing_differs(tokens: Sequence[SyntacticToken], source
                 stacklevel=3,
             )
             return
-
-
-def _id_order(id_: str) -> tuple:
-    return (0, int(id_), "") if id_.lstrip("-").isdigit() else (1, 0, id_)

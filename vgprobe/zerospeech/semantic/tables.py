@@ -19,12 +19,12 @@ as floats, an empty field being NaN.
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from vgprobe.errors import InputError
+from vgprobe.zerospeech.csv_rows import read_csv_rows
 from vgprobe.zerospeech.layout import SEMANTIC_TYPES
 
 GOLD_COLUMNS: tuple[str, ...] = ("type", "filename", "word", "voice")
@@ -60,7 +60,7 @@ def read_gold(path: str | Path) -> list[GoldToken]:
     path = Path(path)
     tokens: list[GoldToken] = []
     seen: dict[tuple[str, str], int] = {}
-    for line, row in _read_rows(path, GOLD_COLUMNS, optional=("voice",)):
+    for line, row in read_csv_rows(path, GOLD_COLUMNS, optional=("voice",)):
         type_ = _check_type(path, line, row["type"])
         filename, word = row["filename"], row["word"]
         voice = row.get("voice", "")
@@ -82,7 +82,7 @@ def read_pairs(path: str | Path) -> list[WordPair]:
     """Read ``pairs.csv``; the human scores are floats or empty (NaN)."""
     path = Path(path)
     pairs: list[WordPair] = []
-    for line, row in _read_rows(path, PAIRS_COLUMNS):
+    for line, row in read_csv_rows(path, PAIRS_COLUMNS):
         type_ = _check_type(path, line, row["type"])
         if not row["dataset"] or not row["word_1"] or not row["word_2"]:
             raise InputError(f"{path}:{line}: expected a dataset name and two words")
@@ -102,26 +102,6 @@ def read_pairs(path: str | Path) -> list[WordPair]:
     return pairs
 
 
-def _read_rows(path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()):
-    """Yield (line number, {column: text}) for each non-empty data row."""
-    if not path.is_file():
-        raise InputError(f"{path}: file not found")
-    with path.open(newline="", encoding="utf-8") as f:
-        reader = csv.reader(f)
-        header = next(reader, None)
-        if header is None:
-            raise InputError(f"{path}: empty file; expected the header {','.join(columns)}")
-        header = [h.strip() for h in header]
-        missing = [c for c in columns if c not in header and c not in optional]
-        if missing:
-            raise InputError(f"{path}:1: missing column(s) {', '.join(missing)}; expected {','.join(columns)}")
-        where = {c: header.index(c) for c in columns if c in header}
-        for row in reader:
-            if not row or all(not field.strip() for field in row):
-                continue
-            if len(row) != len(header):
-                raise InputError(f"{path}:{reader.line_num}: expected {len(header)} fields, found {len(row)}")
-            yield reader.line_num, {c: row[i].strip() for c, i in where.items()}
 
 
 def _check_type(path: Path, line: int, type_: str) -> str:

@@ -7,6 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+from vgprobe.commands._progress import add_progress_flags
+
 HELP = "Extract named-layer features (e.g. trm1.6, trm2.1) into ZeroSpeech 2021 submission folders."
 
 
@@ -31,10 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace a folder written with other settings")
     p.add_argument("--mix-to-mono", action="store_true", help="average the channels of multi-channel audio")
     p.add_argument("--seed", type=int, default=0, help="seed of random:<preset> models (default 0)")
-    prog = p.add_mutually_exclusive_group()
-    prog.add_argument("--progress", dest="progress", action="store_true", default=None,
-                      help="show progress (the default: a bar on a terminal, a line every 30 s elsewhere)")
-    prog.add_argument("--no-progress", dest="progress", action="store_false")
+    add_progress_flags(p)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from vgprobe.commands._progress import add_progress_flags, progress_mode
+
 HELP = ("Attention-head report of a checkpoint against its random initialisation: per-head statistics, word "
         "discovery from each layer's CLS attention scored against gold words, and ranked head ablation.")
 
@@ -38,15 +40,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--views", type=int, default=3, help="utterances drawn with their CLS attention (default 3)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random twin and of k-means (default 0)")
     p.add_argument("--cache", type=Path, help="where a twin that is no recipe is saved (default the feature cache)")
-    prog = p.add_mutually_exclusive_group()
-    prog.add_argument("--progress", dest="progress", action="store_true", default=None,
-                      help="progress bars (default: on a terminal; plain lines elsewhere)")
-    prog.add_argument("--no-progress", dest="progress", action="store_false")
+    add_progress_flags(p)
 
 
 def run(args: argparse.Namespace) -> int:
     from vgprobe.pipelines.heads import HeadsConfig, heads_report
-    from vgprobe.progress import mode_from_flag
     from vgprobe.project import load_project_config
 
     project = load_project_config(checkpoint=args.checkpoint, data=args.data, split=args.split)
@@ -57,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         max_files=args.max_files, q=args.q, pool=args.pool, clusters=args.clusters, tolerance=args.tolerance,
         ablation=args.ablation, abx_layer=args.abx_layer, corpus=args.corpus, corpus_split=args.corpus_split,
         seconds=args.seconds, views=args.views, seed=args.seed, cache=args.cache,
-        progress="bar" if args.progress else mode_from_flag(args.progress),
+        progress=progress_mode(args),
     )
     result = heads_report(cfg, log=lambda msg: print(msg, file=sys.stderr))
     if "wordseg" in result.tables:

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from vgprobe.commands._progress import add_progress_flags, progress_mode
+
 HELP = ("Score every layer of a checkpoint, its random-init twin and log-mel on ZR2021 ABX, sSIMI and probes; "
         "report the best layer per measure against the paper's choices.")
 
@@ -40,16 +42,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="extraction precision (default float32, exact)")
     p.add_argument("--batch-seconds", type=float, default=60.0, help="audio seconds per extraction batch (default 60)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random twin and of the probes (default 0)")
-    prog = p.add_mutually_exclusive_group()
-    prog.add_argument("--progress", dest="progress", action="store_true", default=None,
-                      help="progress bars (default: on a terminal; plain lines elsewhere)")
-    prog.add_argument("--no-progress", dest="progress", action="store_false")
+    add_progress_flags(p)
 
 
 def run(args: argparse.Namespace) -> int:
     from vgprobe.errors import ConfigError
     from vgprobe.pipelines.sweep import SweepConfig, sweep
-    from vgprobe.progress import mode_from_flag
     from vgprobe.project import load_project_config
 
     project = load_project_config(checkpoint=args.checkpoint, data=args.data, split=args.split)
@@ -65,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         layers=args.layers or ("all",), baselines=args.baselines, measures=args.probes, pools=args.pools,
         alignments=tuple(alignments), cache=args.cache, device=args.device, dtype=args.dtype,
         batch_seconds=args.batch_seconds, seed=args.seed,
-        progress="bar" if args.progress else mode_from_flag(args.progress),
+        progress=progress_mode(args),
     )
     result = sweep(cfg, log=lambda msg: print(msg, file=sys.stderr))
     best = result.tables["best_layers"]

@@ -51,6 +51,25 @@ def test_heat_maps_share_one_colour_scale_per_statistic(two_models, tmp_path, mo
     assert len(scales) == 6
 
 
+def test_head_similarity_is_coloured_up_to_the_largest_divergence_of_the_stack(two_models, tmp_path, monkeypatch):
+    import matplotlib.figure
+
+    from vgprobe.analysis.heads import similarity_matrix
+
+    scales = []
+    real = matplotlib.figure.Figure.colorbar
+
+    def spy(self, mappable, *a, **k):
+        scales.append(mappable.get_clim())
+        return real(self, mappable, *a, **k)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "colorbar", spy)
+    plot_head_similarity(two_models, tmp_path / "s.png", stack="trm1", model="trained")
+    layers = sorted(two_models[two_models["stack"] == "trm1"]["layer"].unique())
+    top = max(similarity_matrix(two_models, stack="trm1", layer=int(k), model="trained").max() for k in layers)
+    assert 0 < top < 1 and scales == [(0.0, pytest.approx(top))] * len(layers)
+
+
 def test_similarity_matrices_and_ablation_bars_are_drawn(two_models, tmp_path):
     assert png_size(plot_head_similarity(two_models, tmp_path / "s.png", stack="trm1", model="trained"))[1] > 500
     rows = []

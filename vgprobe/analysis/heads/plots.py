@@ -122,7 +122,9 @@ def plot_head_heatmaps(
 
 
 def plot_head_similarity(df: pd.DataFrame, path: str | Path, *, stack: str = "trm1", model: str | None = None) -> Path:
-    """Heads x heads Jensen–Shannon divergence (bits, 0 = same distributions) per layer, one scale [0, 1]."""
+    """Heads x heads Jensen–Shannon divergence (bits, 0 = same distributions, 1 = disjoint) per layer, on one
+    scale from 0 to the largest divergence of the stack (heads that all attend alike would be a uniform black on
+    [0, 1]); with up to 6 heads each cell is labelled with its value."""
     from vgprobe.analysis.heads.stats import similarity_matrix
 
     plt = _plt()
@@ -136,9 +138,16 @@ def plot_head_similarity(df: pd.DataFrame, path: str | Path, *, stack: str = "tr
     fig, axes = plt.subplots(nrows, cols, figsize=(3.1 * cols, 2.8 * nrows), squeeze=False)
     for ax in axes.ravel()[len(layers):]:
         ax.set_axis_off()
+    matrices = {k: similarity_matrix(df, stack=stack, layer=int(k), model=model) for k in layers}
+    top = max(float(np.nanmax(m)) if np.isfinite(m).any() else 0.0 for m in matrices.values())
+    vmax = min(1.0, top) if top > 0 else 1.0
     for ax, k in zip(axes.ravel(), layers):
-        m = similarity_matrix(df, stack=stack, layer=int(k), model=model)
-        im = ax.imshow(m, vmin=0.0, vmax=1.0, cmap="magma")
+        m = matrices[k]
+        im = ax.imshow(m, vmin=0.0, vmax=vmax, cmap="magma")
+        if len(m) <= 6:
+            for (i, j), v in np.ndenumerate(m):
+                ax.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=6,
+                        color="white" if v < 0.6 * vmax else "black")
         ax.set_title(f"{stack}.{k}", fontsize=9)
         ax.set_xticks(range(len(m)), [str(i) for i in range(len(m))], fontsize=7)
         ax.set_yticks(range(len(m)), [str(i) for i in range(len(m))], fontsize=7)
@@ -147,7 +156,8 @@ def plot_head_similarity(df: pd.DataFrame, path: str | Path, *, stack: str = "tr
         cb = fig.colorbar(im, ax=ax, fraction=0.05)
         cb.set_label("JS divergence (bits)", fontsize=8)
         cb.ax.tick_params(labelsize=7)
-    fig.suptitle(f"Head similarity of {stack}, {model}", fontsize=10)
+    fig.suptitle(f"Head similarity of {stack}, {model}: Jensen–Shannon divergence between heads' attention maps "
+                 f"(0 = identical, 1 = disjoint; colour scale 0 to {vmax:.2g})", fontsize=10)
     return save_figure(fig, path)
 
 

@@ -107,7 +107,7 @@ def test_alignments_must_cover_every_utterance_and_be_well_formed(tmp_path):
         head_statistics(model, utts, stacks=["trm1"], alignments={"u": [(0.0, 0.1, "a")]})
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"u": [[0.3, 0.1, "a"]]}))
-    with pytest.raises(InputError, match=r"bad.json: utterance 'u', entry 0: need 0 <= onset <= offset"):
+    with pytest.raises(InputError, match=r"bad.json: 'u' entry 0: expected finite times with 0 <= onset <= offset"):
         head_statistics(model, utts, stacks=["trm1"], alignments=bad)
 
 

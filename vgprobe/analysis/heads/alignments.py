@@ -12,14 +12,12 @@ Example::
 
 from __future__ import annotations
 
-import json
-import math
 from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
 
-from vgprobe.errors import InputError
+from vgprobe.analysis.word_alignments import check_word_alignments, read_word_alignments
 
 Interval = tuple[float, float, str]
 Alignments = Mapping[str, Sequence[Interval]]
@@ -27,39 +25,12 @@ Alignments = Mapping[str, Sequence[Interval]]
 
 def read_alignments(path: str | Path) -> dict[str, list[Interval]]:
     """Read and check an alignment file; errors name the file, the utterance and the entry."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: alignment file not found") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: cannot read the alignment JSON ({exc})") from exc
-    return check_alignments(data, source=str(path))
+    return read_word_alignments(path)
 
 
 def check_alignments(data: object, *, source: str = "alignments") -> dict[str, list[Interval]]:
     """``{utt: [[onset_s, offset_s, label], ...]}`` as lists of (float, float, str), checked."""
-    if not isinstance(data, dict):
-        raise InputError(f"{source}: expected an object {{utterance: [[onset_s, offset_s, word], ...]}}, "
-                         f"found {type(data).__name__}")
-    out: dict[str, list[Interval]] = {}
-    for utt, entries in data.items():
-        if not isinstance(entries, (list, tuple)):
-            raise InputError(f"{source}: utterance {utt!r}: expected a list of [onset_s, offset_s, word]")
-        rows = []
-        for i, e in enumerate(entries):
-            ok = isinstance(e, (list, tuple)) and len(e) == 3 and all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) for v in e[:2])
-            if not ok:
-                raise InputError(f"{source}: utterance {utt!r}, entry {i}: expected [onset_s, offset_s, word], "
-                                 f"found {e!r}")
-            on, off = float(e[0]), float(e[1])
-            if not (math.isfinite(on) and math.isfinite(off) and 0 <= on <= off):
-                raise InputError(f"{source}: utterance {utt!r}, entry {i}: need 0 <= onset <= offset, "
-                                 f"found onset {e[0]!r}, offset {e[1]!r}")
-            rows.append((on, off, str(e[2])))
-        out[str(utt)] = rows
-    return out
+    return check_word_alignments(data, source)
 
 
 def frame_centres(n_frames: int, *, frame_shift: float, first_centre: float) -> np.ndarray:

@@ -28,12 +28,7 @@ def small_zr2021(root: Path) -> Path:
     sem = root / "semantic" / "dev"
     with open(sem / "pairs.csv", newline="") as f:
         pairs = list(csv.DictReader(f))
-    kept_pairs, seen = [], {}
-    for row in pairs:
-        key = (row["type"], row["dataset"])
-        if seen.get(key, 0) < PAIRS_PER_DATASET:
-            seen[key] = seen.get(key, 0) + 1
-            kept_pairs.append(row)
+    kept_pairs = first_pairs(pairs, PAIRS_PER_DATASET)
     words = {(r["type"], w) for r in kept_pairs for w in (r["word_1"], r["word_2"])}
     with open(sem / "gold.csv", newline="") as f:
         gold = list(csv.DictReader(f))
@@ -44,6 +39,17 @@ def small_zr2021(root: Path) -> Path:
     _write_csv(sem / "pairs.csv", kept_pairs, list(pairs[0]))
     _write_csv(sem / "gold.csv", kept_gold, list(gold[0]))
     return root
+
+
+def first_pairs(pairs: list[dict], per_dataset: int) -> list[dict]:
+    """The first ``per_dataset`` rows of ``pairs.csv`` for each (type, dataset), in file order."""
+    kept, seen = [], {}
+    for row in pairs:
+        key = (row["type"], row["dataset"])
+        if seen.get(key, 0) < per_dataset:
+            seen[key] = seen.get(key, 0) + 1
+            kept.append(row)
+    return kept
 
 
 def _write_csv(path: Path, rows: list[dict], columns: list[str]) -> None:

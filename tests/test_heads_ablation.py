@@ -206,17 +206,13 @@ def reduced_semantic(zr, out, *, pairs_per_dataset: int = 10) -> SemanticSet:
     """The first pairs of each (type, dataset) of a ZR2021 semantic set, and the gold tokens of their words."""
     import csv
 
+    from sweep_data import first_pairs
+
     from vgprobe.analysis.heads.data import load_semantic
 
     full = load_semantic(zr)
     with open(full.pairs, newline="") as f:
-        rows = list(csv.DictReader(f))
-    kept, count = [], {}
-    for r in rows:
-        key = (r["type"], r["dataset"])
-        if count.get(key, 0) < pairs_per_dataset:
-            count[key] = count.get(key, 0) + 1
-            kept.append(r)
+        kept = first_pairs(list(csv.DictReader(f)), pairs_per_dataset)
     words = {(r["type"], w) for r in kept for w in (r["word_1"], r["word_2"])}
     with open(full.gold, newline="") as f:
         gold = [r for r in csv.DictReader(f) if (r["type"], r["word"]) in words]

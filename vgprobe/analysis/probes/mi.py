@@ -31,6 +31,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from vgprobe.analysis.probes.cca import as_view
 from vgprobe.errors import ConfigError, InputError
 
 
@@ -62,17 +63,6 @@ def cluster_mi(clusters: Sequence | np.ndarray, labels: Sequence | np.ndarray) -
     return float(mutual_info_score(c, y) / entropy)
 
 
-def _features(x: np.ndarray, name: str) -> np.ndarray:
-    arr = np.asarray(x)
-    if arr.ndim != 2:
-        raise InputError(f"{name}: expected a 2-D array [N, D], found shape {arr.shape}")
-    if arr.dtype not in (np.float32, np.float64):
-        arr = arr.astype(np.float64)
-    if not np.isfinite(arr).all():
-        raise InputError(f"{name}: contains NaN or inf")
-    return arr
-
-
 def kmeans_clusters(
     x_fit: np.ndarray,
     x_eval: np.ndarray | None = None,
@@ -88,7 +78,7 @@ def kmeans_clusters(
 
     if n_clusters < 2:
         raise ConfigError(f"n_clusters must be at least 2, got {n_clusters}")
-    x_fit = _features(x_fit, "x_fit")
+    x_fit = as_view(x_fit, "x_fit")
     if x_fit.shape[0] < n_clusters:
         raise InputError(f"{x_fit.shape[0]} tokens for {n_clusters} clusters; expected at least one token per cluster")
     km = MiniBatchKMeans(
@@ -96,7 +86,7 @@ def kmeans_clusters(
     ).fit(x_fit)
     if x_eval is None:
         return km.labels_
-    x_eval = _features(x_eval, "x_eval")
+    x_eval = as_view(x_eval, "x_eval")
     if x_eval.shape[1] != x_fit.shape[1]:
         raise InputError(f"x_eval has {x_eval.shape[1]} dimensions, x_fit {x_fit.shape[1]}; expected equal")
     return km.predict(x_eval)
@@ -120,7 +110,7 @@ def kmeans_mi(
     ``labels_fit`` ``[N]``. Evaluation mode: fit on ``x_fit`` and score ``predict(x_eval)`` against
     ``labels_eval``.
     """
-    x_fit = _features(x_fit, "x_fit")
+    x_fit = as_view(x_fit, "x_fit")
     labels_fit = _labels(labels_fit, "labels_fit")
     if len(labels_fit) != x_fit.shape[0]:
         raise InputError(f"{len(labels_fit)} labels for {x_fit.shape[0]} tokens in x_fit; expected one per token")
@@ -128,7 +118,7 @@ def kmeans_mi(
         raise InputError("pass x_eval and labels_eval together (or neither, to score the fitted tokens)")
     if x_eval is not None:
         labels_eval = _labels(labels_eval, "labels_eval")
-        x_eval = _features(x_eval, "x_eval")
+        x_eval = as_view(x_eval, "x_eval")
         if len(labels_eval) != x_eval.shape[0]:
             raise InputError(
                 f"{len(labels_eval)} labels for {x_eval.shape[0]} tokens in x_eval; expected one per token"

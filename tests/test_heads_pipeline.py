@@ -188,3 +188,23 @@ def test_a_hugging_face_encoder_gets_statistics_and_a_note_that_it_has_no_cls(sw
     assert set(result.tables["statistics"]["model"]) == {"trained", "random"}
     assert set(result.tables["statistics"]["stack"]) == {"encoder"}
     assert "no CLS token" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_with_a_corpus_the_image_and_cross_heads_are_described_and_ablation_adds_retrieval(sweep_inputs, corpus,
+                                                                                           tmp_path):
+    out = tmp_path / "report"
+    with contextlib.redirect_stderr(io.StringIO()):
+        assert main(["heads", "--checkpoint", str(sweep_inputs.checkpoint), "--data", str(sweep_inputs.zr),
+                     "--out", str(out), "--max-files", "4", "--clusters", "6", "--views", "1", "--corpus", str(corpus),
+                     "--seconds", "0.5", "--no-progress"]) == 0
+    stats = pd.read_csv(out / "statistics.csv")
+    stacks = set(stats["stack"])
+    assert {"trm1", "trm2", "image"} <= stacks and any(s.startswith("cross.") for s in stacks)
+    image = stats[(stats["stack"] == "image") & (stats["statistic"] == "entropy_bits")]
+    assert set(image["model"]) == {"trained", "random"} and (image["n_queries"] > 0).all()
+    assert (out / "heads_image.png").is_file()
+    ab = pd.read_csv(out / "ablation.csv")
+    assert {"r1", "r1.speech_to_image", "r1.image_to_speech"} <= set(ab["metric"])
+    assert ab[ab["stack"] == "image"]["ablation"].nunique() == 2 * 4  # tiny: 2 image layers of 4 heads
+    assert (out / "ablation_r1.png").is_file()
+    assert "image-encoder and cross-encoder heads need" not in (out / "report.md").read_text()

@@ -7,7 +7,8 @@
    :mod:`vgprobe.analysis.heads.discovery`), scored against gold words with the word-discovery metrics:
    which layer segments best, trained against random;
 3. head ablation (:func:`vgprobe.analysis.heads.ablate_heads`): Δ ABX, Δ sSIMI and, given an image–caption
-   corpus, Δ coarse R@1 of every head of the trained model, ranked;
+   corpus, Δ coarse R@1 of every head of the trained model, ranked; with the corpus, also the statistics of the
+   image encoder's and the cross encoder's heads on its captions and their images;
 4. the report folder: ``report.md``, tidy CSVs, PNGs, the discovered segments as prediction JSON (with the
    gold words as ``gold.json``) and ``commands.sh``, whose ``vgprobe analyze wordseg`` calls reproduce the
    word-discovery rows.
@@ -170,15 +171,27 @@ def heads_report(cfg: HeadsConfig, *, log: Callable[[str], None] = print) -> Hea
     models = stage("models", lambda: _models(cfg, log))
     result.models = {label: ckpt for label, (ckpt, _) in models.items()}
     data = _Collected()
+    fastvgs = _is_fastvgs(models["trained"][1])
+    if cfg.corpus is not None and fastvgs:
+        data.captions = stage(f"captions and images of {cfg.corpus} ({cfg.corpus_split} split)",
+                              lambda: _corpus_batch(cfg))
     for label, (ckpt, enc) in models.items():
         stage(f"attention of {label} ({len(files)} files)",
               lambda enc=enc, label=label: _attention(enc, label, files, gold, cfg, data, result.notes))
+        if data.captions is not None:
+            n = min(cfg.max_files, len(data.captions.wav))
+            stage(f"image and cross-encoder attention of {label} ({n} captions with their images)",
+                  lambda enc=enc, label=label: data.statistics.append(_image_statistics(enc, label, data.captions,
+                                                                                       n, cfg)))
+    if cfg.corpus is None and fastvgs:
+        result.notes.append("image-encoder and cross-encoder heads need image-caption pairs: give --corpus")
     result.tables["statistics"] = pd.concat(data.statistics, ignore_index=True)
     if data.discovery:
         result.tables["wordseg"] = pd.concat(data.discovery, ignore_index=True)
     if cfg.ablation:
         trained = models["trained"][1]
-        table = stage("ablation of every head of the trained model", lambda: _ablation(trained, cfg, result.notes))
+        table = stage("ablation of every head of the trained model",
+                      lambda: _ablation(trained, cfg, data.captions, result.notes))
         if table is not None:
             result.tables["ablation"] = table
     with atomic_folder(cfg_out) as tmp:
@@ -199,6 +212,38 @@ class _Collected:
     discovery: list[pd.DataFrame] = field(default_factory=list)
     cls_rows: dict[str, dict[str, dict[str, np.ndarray]]] = field(default_factory=dict)
     found: dict[str, dict] = field(default_factory=dict)  # model -> layer -> LayerDiscovery
+    captions: object | None = None  # the corpus split as a RetrievalSet, with --corpus
+
+
+def _is_fastvgs(enc) -> bool:
+    from vgprobe.analysis.heads.sites import is_fastvgs, unwrap
+
+    return is_fastvgs(unwrap(enc))
+
+
+def _corpus_batch(cfg: HeadsConfig):
+    """The corpus split's captions (cut or padded as the checkpoint was validated) and their images."""
+    from vgprobe.analysis.heads.data import RetrievalSet
+    from vgprobe.train.data import retrieval_batch
+    from vgprobe.train.evaluate import recorded_eval_settings
+
+    recorded, _ = recorded_eval_settings(cfg.checkpoint)
+    seconds = cfg.seconds if cfg.seconds is not None else recorded["seconds"]
+    return RetrievalSet(*retrieval_batch(cfg.corpus, cfg.corpus_split, dataset=recorded["dataset"], seconds=seconds))
+
+
+def _image_statistics(enc, label: str, captions, n: int, cfg: HeadsConfig) -> pd.DataFrame:
+    """Image-encoder and cross-encoder head statistics of the first ``n`` captions, each with its own image."""
+    from vgprobe.analysis.heads import head_statistics
+
+    utts, images = {}, {}
+    for i in range(n):
+        key = f"caption-{i:05d}"
+        utts[key] = captions.wav[i][~captions.padding[i]]
+        j = int(captions.audio_image[i])
+        images[key] = (captions.feats[j], captions.boxes[j])
+    return head_statistics(enc, utts, stacks=["image", "cross"], images=images, model_name=label,
+                           progress=cfg.progress)
 
 
 def _models(cfg: HeadsConfig, log) -> dict[str, tuple[str, object]]:
@@ -239,25 +284,15 @@ def _attention(enc, label: str, files: list[Path], gold, cfg: HeadsConfig, data:
     data.discovery.append(discovery_table(gold, found, model_name=label, tolerance=cfg.tolerance))
 
 
-def _ablation(enc, cfg: HeadsConfig, notes: list[str]) -> pd.DataFrame | None:
+def _ablation(enc, cfg: HeadsConfig, retrieval, notes: list[str]) -> pd.DataFrame | None:
     from vgprobe.analysis.heads import ablate_heads, load_ablation_sets
-    from vgprobe.analysis.heads.data import RetrievalSet
     from vgprobe.analysis.heads.sites import is_fastvgs, unwrap
     from vgprobe.extract.sources import is_zr2021_root
 
     model = unwrap(enc)
     if not is_fastvgs(model):
         return None
-    retrieval = None
-    if cfg.corpus is not None:
-        from vgprobe.train.data import retrieval_batch
-        from vgprobe.train.evaluate import recorded_eval_settings
-
-        recorded, _ = recorded_eval_settings(cfg.checkpoint)
-        seconds = cfg.seconds if cfg.seconds is not None else recorded["seconds"]
-        retrieval = RetrievalSet(*retrieval_batch(cfg.corpus, cfg.corpus_split, dataset=recorded["dataset"],
-                                                  seconds=seconds))
-    else:
+    if retrieval is None:
         notes.append("no image-caption corpus given (--corpus): the ablation scores ABX and sSIMI only")
     if not is_zr2021_root(cfg.data) and retrieval is None:
         notes.append(f"{cfg.data} is not a ZeroSpeech 2021 root and no corpus was given: no head ablation")

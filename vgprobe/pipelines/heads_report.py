@@ -57,7 +57,8 @@ def write_report(folder: Path, *, cfg, result, data, gold, files: list[Path]) ->
                 plot_ablation(t["ablation"], folder / name, metric=metric, top=20)
                 figures[f"ablation_{metric}"] = name
     (folder / "commands.sh").write_text(_commands(cfg, segments), encoding="utf-8")
-    (folder / "report.md").write_text(_markdown(cfg, result, figures, files, gold), encoding="utf-8")
+    n_captions = None if data.captions is None else len(data.captions.wav)
+    (folder / "report.md").write_text(_markdown(cfg, result, figures, files, gold, n_captions), encoding="utf-8")
     return folder / "report.md"
 
 
@@ -183,7 +184,7 @@ def _layer_statistics(stats: pd.DataFrame) -> pd.DataFrame:
                             kind="stable")
 
 
-def _markdown(cfg, result, figures: dict[str, str], files: list[Path], gold) -> str:
+def _markdown(cfg, result, figures: dict[str, str], files: list[Path], gold, n_captions: int | None = None) -> str:
     t = result.tables
     out = ["# Attention heads", "",
            f"Checkpoint `{cfg.checkpoint}`" + (f", against its random initialisation `{result.models['random']}` "
@@ -243,7 +244,9 @@ def _markdown(cfg, result, figures: dict[str, str], files: list[Path], gold) -> 
                 f"Each head of the trained model switched off alone (its output zeroed before the output projection), "
                 f"every metric re-computed; `harm` is the change signed so that positive means worse. ABX reads "
                 f"`{cfg.abx_layer}`, sSIMI `trm2.1` max-pooled. Heads that cannot change a metric (above its layer, "
-                "or in a branch it does not read) are left out of its ranking.", ""]
+                "or in a branch it does not read) are left out of its ranking."
+                + (f" R@1 is computed over the {n_captions} captions of `{cfg.corpus}` ({cfg.corpus_split}), so it moves "
+                   f"in steps of {100 / n_captions:.2g} points." if n_captions else ""), ""]
         from vgprobe.analysis.heads import rank_ablations
 
         for metric, what in ABLATION_METRICS.items():

@@ -208,3 +208,36 @@ def test_with_a_corpus_the_image_and_cross_heads_are_described_and_ablation_adds
     assert ab[ab["stack"] == "image"]["ablation"].nunique() == 2 * 4  # tiny: 2 image layers of 4 heads
     assert (out / "ablation_r1.png").is_file()
     assert "image-encoder and cross-encoder heads need" not in (out / "report.md").read_text()
+
+
+def test_given_centroids_code_a_layer_instead_of_k_means(sweep_inputs, tmp_path):
+    from vgprobe.analysis.segmentation import nearest_centroid
+
+    codebook = np.random.default_rng(0).standard_normal((3, 64)).astype(np.float32)
+    np.save(tmp_path / "c.npy", codebook)
+    out = tmp_path / "report"
+    with contextlib.redirect_stderr(io.StringIO()):
+        assert main(["heads", "--checkpoint", "random:tiny", "--data", str(sweep_inputs.zr), "--out", str(out),
+                     "--max-files", "2", "--no-ablation", "--views", "1", "--clusters", "5",
+                     "--centroids", f"trm1.3={tmp_path / 'c.npy'}"]) == 0
+    ws = pd.read_csv(out / "wordseg.csv").set_index("layer")
+    assert ws.loc["trm1.3", "n_clusters"] == 3 and ws.loc["trm1.2", "n_clusters"] == 5
+    pred = json.loads((out / "segments" / "trained" / "trm1.3.json").read_text())
+    feats = np.load(out / "segments" / "trained" / "trm1.3.feats.npz")
+    for utt, p in pred.items():
+        assert p["codes"] == nearest_centroid(feats[utt], codebook)
+    assert "--centroids trm1.3=" in (out / "commands.sh").read_text()
+
+
+def test_centroids_that_do_not_fit_are_refused_naming_the_file(sweep_inputs, tmp_path):
+    from vgprobe.pipelines.heads import HeadsConfig, heads_report
+
+    np.save(tmp_path / "wrong.npy", np.zeros((3, 7), dtype=np.float32))
+    with pytest.raises(InputError, match=r"centroids of trm1.3: expected \(K, 64\)"):
+        heads_report(HeadsConfig(checkpoint="random:tiny", data=sweep_inputs.zr, out=tmp_path / "out", max_files=2,
+                                 ablation=False, centroids=(("trm1.3", tmp_path / "wrong.npy"),)), log=lambda m: None)
+    (tmp_path / "obj.npy").write_bytes(b"not numpy")
+    with pytest.raises(InputError, match="obj.npy: not a .npy array"):
+        heads_report(HeadsConfig(checkpoint="random:tiny", data=sweep_inputs.zr, out=tmp_path / "out", max_files=2,
+                                 ablation=False, centroids=(("trm1.3", tmp_path / "obj.npy"),)), log=lambda m: None)
+    assert not (tmp_path / "out").exists()

@@ -29,6 +29,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pool", choices=("mean", "max", "median", "weightedmean"), default="max",
                    help="segment pooling for the codes (default max)")
     p.add_argument("--clusters", type=int, default=64, help="k-means codes (default 64; capped at the segments)")
+    p.add_argument("--centroids", action="append", default=[], metavar="LAYER=NPY",
+                   help="a (K, D) .npy codebook for LAYER's segments instead of k-means (repeat per layer)")
     p.add_argument("--tolerance", type=float, default=0.02, help="boundary tolerance in seconds (default 0.02)")
     p.add_argument("--abx-layer", default="trm1.6", help="layer whose ABX the ablation scores (default trm1.6)")
     p.add_argument("--corpus", type=Path, help="image-caption corpus: adds Δ coarse R@1 to the ablation")
@@ -44,15 +46,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vgprobe.errors import ConfigError
     from vgprobe.pipelines.heads import HeadsConfig, heads_report
     from vgprobe.project import load_project_config
 
+    centroids = []
+    for item in args.centroids:
+        layer, sep, path = item.partition("=")
+        if not sep or not layer or not path:
+            raise ConfigError(f"--centroids {item!r}: expected LAYER=NPY, e.g. trm1.3=codebook.npy")
+        centroids.append((layer, Path(path)))
     project = load_project_config(checkpoint=args.checkpoint, data=args.data, split=args.split)
     project.require("checkpoint", "data", hint="pass --checkpoint and --data")
     cfg = HeadsConfig(
         checkpoint=str(project.checkpoint), data=Path(project.data), out=args.out,
         alignments=tuple(args.alignments), split=project.split or "dev", baseline=args.baseline,
-        max_files=args.max_files, q=args.q, pool=args.pool, clusters=args.clusters, tolerance=args.tolerance,
+        max_files=args.max_files, q=args.q, pool=args.pool, clusters=args.clusters, centroids=tuple(centroids),
+        tolerance=args.tolerance,
         ablation=args.ablation, abx_layer=args.abx_layer, corpus=args.corpus, corpus_split=args.corpus_split,
         seconds=args.seconds, views=args.views, seed=args.seed, cache=args.cache,
         progress=progress_mode(args),

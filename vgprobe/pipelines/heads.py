@@ -45,7 +45,8 @@ MARKER = "heads.json"
 class HeadsConfig:
     """Settings of :func:`heads_report`. ``max_files`` phonetic files are analysed (shared evenly between the
     subsets of a ZeroSpeech root); ``q``, ``pool`` and ``clusters`` are the CLS-segmentation quantile, the
-    segment pooling and the k-means size (capped at the segment count); ``abx_layer`` is the layer whose ABX
+    segment pooling and the k-means size (capped at the segment count); ``centroids`` maps layers to ``.npy``
+    codebooks ``(K, D)`` used instead of k-means (for both models); ``abx_layer`` is the layer whose ABX
     the ablation scores; ``corpus`` an image–caption corpus whose ``corpus_split`` captions give Δ R@1."""
 
     checkpoint: str
@@ -58,6 +59,7 @@ class HeadsConfig:
     q: float = 0.7
     pool: str = "max"
     clusters: int = 64
+    centroids: tuple[tuple[str, Path], ...] = ()
     tolerance: float = 0.02
     ablation: bool = True
     abx_layer: str = "trm1.6"
@@ -279,9 +281,23 @@ def _attention(enc, label: str, files: list[Path], gold, cfg: HeadsConfig, data:
     data.cls_rows[label] = rows
     if gold is None:
         return
-    found = discover_words(enc, utts, rows, q=cfg.q, pool=cfg.pool, n_clusters=cfg.clusters, seed=cfg.seed)
+    found = discover_words(enc, utts, rows, q=cfg.q, pool=cfg.pool, n_clusters=cfg.clusters, seed=cfg.seed,
+                           centroids={layer: read_centroids(path) for layer, path in cfg.centroids})
     data.found[label] = found
     data.discovery.append(discovery_table(gold, found, model_name=label, tolerance=cfg.tolerance))
+
+
+def read_centroids(path: Path) -> np.ndarray:
+    """A ``(K, D)`` float codebook from ``.npy`` (never unpickled)."""
+    try:
+        c = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise InputError(f"{path}: centroid file not found") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: not a .npy array of centroids ({exc})") from exc
+    if c.ndim != 2 or not np.issubdtype(c.dtype, np.floating) or not np.isfinite(c).all():
+        raise InputError(f"{path}: expected finite (K, D) float centroids, got {c.dtype} {c.shape}")
+    return c
 
 
 def _ablation(enc, cfg: HeadsConfig, retrieval, notes: list[str]) -> pd.DataFrame | None:

@@ -135,6 +135,8 @@ def _heads_command(cfg) -> list[str]:
         v = getattr(cfg, k)
         if v != d:
             argv += [f"--{k.replace('_', '-')}", str(v)]
+    for layer, path in cfg.centroids:
+        argv += ["--centroids", f"{layer}={path}"]
     if cfg.corpus is not None:
         argv += ["--corpus", str(cfg.corpus)]
     if cfg.seconds is not None:

@@ -89,12 +89,14 @@ def discover_words(
     n_clusters: int = 64,
     seed: int = 0,
     sample_rate: int = 16000,
+    centroids: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, LayerDiscovery]:
     """Segment, pool and code every utterance in every layer of ``cls_rows`` (``{layer: {utt: (heads, T)}}``).
 
     ``utterances``: ``{utt: prepared 1-D waveform}``; each file's layer features are computed alone, unpadded,
-    in one pass for all layers. ``n_clusters`` is capped at each layer's segment count (k-means needs as many
-    points as centroids)."""
+    in one pass for all layers. Codes are the nearest of ``centroids[layer]`` (``(K, D)``) where given, else of a
+    seeded k-means with ``n_clusters`` fitted on the layer's pooled segments (capped at the segment count:
+    k-means needs as many points as centroids)."""
     from vgprobe.analysis.segmentation import (kmeans_codebook, nearest_centroid, pool_segments, seconds_per_frame,
                                                segment_cls_attention)
 
@@ -117,17 +119,26 @@ def discover_words(
             seg = segment_cls_attention(attn, q, seconds_per_frame(len(wav), attn.shape[1], sample_rate=sample_rate))
             segs[la][utt] = seg
             feats[la][utt] = pool_segments(f, attn, seg.frames, pool)
+    given = dict(centroids or {})
+    unknown = sorted(set(given) - set(layers))
+    if unknown:
+        raise ConfigError(f"centroids for {unknown}: no such segmented layer; the layers are {layers}")
     out = {}
     for la in layers:
         stacked = np.concatenate(list(feats[la].values()), axis=0)
-        k = min(int(n_clusters), len(stacked))
-        if k < 1:
-            raise InputError(f"{la}: no segment in any utterance")
-        centroids = kmeans_codebook(stacked, k, seed=seed)
+        if la in given:
+            codebook = np.asarray(given[la], dtype=np.float32)
+            if codebook.ndim != 2 or codebook.shape[1] != stacked.shape[1] or len(codebook) < 1:
+                raise InputError(f"centroids of {la}: expected (K, {stacked.shape[1]}), got {codebook.shape}")
+        else:
+            k = min(int(n_clusters), len(stacked))
+            if k < 1:
+                raise InputError(f"{la}: no segment in any utterance")
+            codebook = kmeans_codebook(stacked, k, seed=seed)
         preds = {utt: {"spf": s.spf, "segments": s.seconds, "locations": s.locations,
-                       "codes": nearest_centroid(feats[la][utt], centroids), "frames": s.frames}
+                       "codes": nearest_centroid(feats[la][utt], codebook), "frames": s.frames}
                  for utt, s in segs[la].items()}
-        out[la] = LayerDiscovery(la, preds, feats[la], k)
+        out[la] = LayerDiscovery(la, preds, feats[la], len(codebook))
     return out
 
 

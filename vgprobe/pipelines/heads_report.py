@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+STACK_ORDER = ("encoder", "trm1", "trm2", "image", "cross")
 LAYER_STATISTICS = ("entropy_bits", "distance_ms", "cls_mass", "self_mass", "neighbour_mass", "silence_mass")
 WORDSEG_SHOWN = {"boundary_precision": "P %", "boundary_recall": "R %", "boundary_f1": "F1 %", "r_value": "R-val %",
                  "word_coverage": "WC %", "a_score": "A %", "wd": "WD", "top250_f1": "top-250 F1 %",
@@ -181,9 +182,16 @@ def _layer_statistics(stats: pd.DataFrame) -> pd.DataFrame:
     for s in LAYER_STATISTICS:
         if s not in view:
             view[s] = np.nan
-    order = {"trained": 0, "random": 1}
-    return view.sort_values(["stack", "layer", "model"], key=lambda c: c.map(order) if c.name == "model" else c,
-                            kind="stable")
+    models = {"trained": 0, "random": 1}
+
+    def key(c: pd.Series) -> pd.Series:
+        if c.name == "model":
+            return c.map(models)
+        if c.name == "stack":  # network order: audio stacks, image encoder, cross encoder
+            return c.map(lambda s: f"{STACK_ORDER.index(s.split('.')[0]) if s.split('.')[0] in STACK_ORDER else 9}{s}")
+        return c
+
+    return view.sort_values(["stack", "layer", "model"], key=key, kind="stable")
 
 
 def _markdown(cfg, result, figures: dict[str, str], files: list[Path], gold, n_captions: int | None = None) -> str:

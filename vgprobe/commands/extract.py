@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from vgprobe.commands._progress import add_progress_flags
+from vgprobe.commands._options import add_progress_flags
 
 HELP = "Extract named-layer features (e.g. trm1.6, trm2.1) into ZeroSpeech 2021 submission folders."
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from vgprobe.commands._progress import add_progress_flags, progress_mode
+from vgprobe.commands._options import add_progress_flags, name_path_pairs, progress_mode
 
 HELP = ("Attention-head report of a checkpoint against its random initialisation: per-head statistics, word "
         "discovery from each layer's CLS attention scored against gold words, and ranked head ablation.")
@@ -46,22 +46,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vgprobe.errors import ConfigError
     from vgprobe.pipelines.heads import HeadsConfig, heads_report
     from vgprobe.project import load_project_config
 
-    centroids = []
-    for item in args.centroids:
-        layer, sep, path = item.partition("=")
-        if not sep or not layer or not path:
-            raise ConfigError(f"--centroids {item!r}: expected LAYER=NPY, e.g. trm1.3=codebook.npy")
-        centroids.append((layer, Path(path)))
+    centroids = name_path_pairs(args.centroids, flag="--centroids", form="LAYER=NPY", example="trm1.3=codebook.npy")
     project = load_project_config(checkpoint=args.checkpoint, data=args.data, split=args.split)
     project.require("checkpoint", "data", hint="pass --checkpoint and --data")
     cfg = HeadsConfig(
         checkpoint=str(project.checkpoint), data=Path(project.data), out=args.out,
         alignments=tuple(args.alignments), split=project.split or "dev", baseline=args.baseline,
-        max_files=args.max_files, q=args.q, pool=args.pool, clusters=args.clusters, centroids=tuple(centroids),
+        max_files=args.max_files, q=args.q, pool=args.pool, clusters=args.clusters, centroids=centroids,
         tolerance=args.tolerance,
         ablation=args.ablation, abx_layer=args.abx_layer, corpus=args.corpus, corpus_split=args.corpus_split,
         seconds=args.seconds, views=args.views, seed=args.seed, cache=args.cache,

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from vgprobe.commands._progress import add_progress_flags, progress_mode
+from vgprobe.commands._options import add_progress_flags, name_path_pairs, progress_mode
 
 HELP = ("Score every layer of a checkpoint, its random-init twin and log-mel on ZR2021 ABX, sSIMI and probes; "
         "report the best layer per measure against the paper's choices.")
@@ -46,22 +46,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vgprobe.errors import ConfigError
     from vgprobe.pipelines.sweep import SweepConfig, sweep
     from vgprobe.project import load_project_config
 
     project = load_project_config(checkpoint=args.checkpoint, data=args.data, split=args.split)
     project.require("checkpoint", "data", hint="pass --checkpoint and --data")
-    alignments = []
-    for item in args.alignments:
-        subset, sep, path = item.partition("=")
-        if not sep or not subset or not path:
-            raise ConfigError(f"--alignments {item!r}: expected SUBSET=JSON, e.g. dev-clean=words.json")
-        alignments.append((subset, Path(path)))
+    alignments = name_path_pairs(args.alignments, flag="--alignments", form="SUBSET=JSON", example="dev-clean=words.json")
     cfg = SweepConfig(
         checkpoint=str(project.checkpoint), data=Path(project.data), out=args.out, split=project.split or "dev",
         layers=args.layers or ("all",), baselines=args.baselines, measures=args.probes, pools=args.pools,
-        alignments=tuple(alignments), cache=args.cache, device=args.device, dtype=args.dtype,
+        alignments=alignments, cache=args.cache, device=args.device, dtype=args.dtype,
         batch_seconds=args.batch_seconds, seed=args.seed,
         progress=progress_mode(args),
     )

@@ -1,9 +1,11 @@
-"""The ``--progress`` / ``--no-progress`` pair shared by the commands that run long work."""
+"""Options several commands share: the ``--progress`` / ``--no-progress`` pair, ``NAME=PATH`` values."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+from vgprobe.errors import ConfigError
 from vgprobe.progress import Mode, mode_from_flag
 
 
@@ -18,3 +20,14 @@ def add_progress_flags(p: argparse.ArgumentParser) -> None:
 
 def progress_mode(args: argparse.Namespace) -> Mode:
     return "bar" if args.progress else mode_from_flag(args.progress)
+
+
+def name_path_pairs(items: list[str], *, flag: str, form: str, example: str) -> tuple[tuple[str, Path], ...]:
+    """``["a=x.json", ...]`` -> ``(("a", Path("x.json")), ...)``; anything else is an error naming ``flag``."""
+    out = []
+    for item in items:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise ConfigError(f"{flag} {item!r}: expected {form}, e.g. {example}")
+        out.append((name, Path(path)))
+    return tuple(out)

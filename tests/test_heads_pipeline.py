@@ -125,9 +125,10 @@ def test_the_ablation_ranks_every_head_of_trm1_and_trm2_on_abx_and_ssimi(heads_r
 
 
 def test_progress_and_stages_are_logged(heads_run):
-    for stage in ("[heads] models", "[heads] attention of trained", "[heads] attention of random",
-                  "[heads] ablation", "[heads] report"):
-        assert stage in heads_run.stderr
+    stages = [line.split(":")[0] for line in heads_run.stderr.splitlines() if line.startswith("heads [")]
+    assert stages == ["heads [1] models", "heads [2] attention of trained", "heads [3] attention of random",
+                      "heads [4] ablation", "heads [5] report"]
+    assert heads_run.stderr.count("    done in ") >= 5
 
 
 def test_a_second_run_replaces_the_report_whole(heads_run, sweep_inputs):

@@ -82,6 +82,19 @@ def atomic_folder(folder: str | Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def require_replaceable(folder: str | Path, *, marker: str, what: str, hint: str) -> None:
+    """Refuse ``folder`` unless :func:`atomic_folder` may replace it whole: it is new, empty, or an earlier
+    output of the same kind (it holds ``marker``). ``what`` names that kind in the error, ``hint`` says what to do."""
+    from vgprobe.errors import ConfigError
+
+    folder = Path(folder)
+    if folder.exists():
+        if not folder.is_dir():
+            raise ConfigError(f"{folder}: exists and is not a folder")
+        if any(folder.iterdir()) and not (folder / marker).is_file():
+            raise ConfigError(f"{folder}: not empty and not {what} (no {marker}); {hint}")
+
+
 def remove_stale_temporaries(folder: str | Path, *, targets: set[Path] | None = None) -> int:
     """Delete ``.<name>.<pid>.tmp`` files under ``folder`` that killed runs left (only those whose process is
     gone); with ``targets``, only temporaries of those output paths (e.g. one shard's own files: another

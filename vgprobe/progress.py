@@ -48,6 +48,13 @@ def progress(
                         enabled=mode == "lines")
 
 
+def as_mode(progress: bool | Mode) -> Mode:
+    """A library ``progress`` argument as a mode: True → ``"auto"``, False → ``"off"``, a mode as it is."""
+    if progress is True:
+        return "auto"
+    return "off" if progress is False else progress
+
+
 def mode_from_flag(flag: bool | None) -> Mode:
     """``--progress`` → bar or lines (whichever suits stderr), ``--no-progress`` → off, no flag → auto."""
     return "off" if flag is False else "auto"

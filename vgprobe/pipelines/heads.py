@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from vgprobe.errors import ConfigError, InputError
+from vgprobe.pipelines.stages import Stages
 from vgprobe.progress import Mode
 
 MARKER = "heads.json"
@@ -83,12 +84,10 @@ class HeadsResult:
 
 def check_out(out: Path) -> None:
     """``out`` is replaced whole at the end: new, empty, or an earlier heads report."""
-    if out.exists():
-        if not out.is_dir():
-            raise ConfigError(f"{out}: exists and is not a folder")
-        if any(out.iterdir()) and not (out / MARKER).is_file():
-            raise ConfigError(f"{out}: not empty and not an earlier heads report (no {MARKER}); the report replaces "
-                              "its folder whole, so give a new or empty folder")
+    from vgprobe.atomic import require_replaceable
+
+    require_replaceable(out, marker=MARKER, what="an earlier heads report",
+                        hint="the report replaces its folder whole, so give a new or empty folder")
 
 
 def gold_sources(cfg: HeadsConfig) -> list[Path]:
@@ -145,17 +144,10 @@ def heads_report(cfg: HeadsConfig, *, log: Callable[[str], None] = print) -> Hea
     check_out(cfg_out)
     if not 0.0 <= cfg.q <= 1.0:
         raise ConfigError(f"q={cfg.q}: expected a quantile in [0, 1]")
-    result = HeadsResult(out=cfg_out, models={}, tables={})
+    centroids = {layer: read_centroids(path) for layer, path in cfg.centroids}  # bad files fail before any work
+    st = Stages(None, lambda msg: log(f"heads {msg}"))
+    result = HeadsResult(out=cfg_out, models={}, tables={}, times=st.times)
     t_all = time.perf_counter()
-
-    def stage(name: str, fn):
-        log(f"[heads] {name}")
-        t0 = time.perf_counter()
-        value = fn()
-        result.times.append((name, time.perf_counter() - t0))
-        log(f"    done in {result.times[-1][1]:.1f} s")
-        return value
-
     files = select_files(cfg)
     gold_paths = gold_sources(cfg)
     gold = read_gold_words(gold_paths) if gold_paths else None
@@ -170,34 +162,36 @@ def heads_report(cfg: HeadsConfig, *, log: Callable[[str], None] = print) -> Hea
     else:
         result.notes.append("no gold word alignments: no silence mass and no word-discovery scores "
                             "(give --alignments)")
-    models = stage("models", lambda: _models(cfg, log))
+    models = st.run("models", "load the checkpoint and its random twin", lambda: _models(cfg, log))
     result.models = {label: ckpt for label, (ckpt, _) in models.items()}
     data = _Collected()
     fastvgs = _is_fastvgs(models["trained"][1])
     if cfg.corpus is not None and fastvgs:
-        data.captions = stage(f"captions and images of {cfg.corpus} ({cfg.corpus_split} split)",
-                              lambda: _corpus_batch(cfg))
+        data.captions = st.run("captions", f"captions and images of {cfg.corpus} ({cfg.corpus_split} split)",
+                               lambda: _corpus_batch(cfg))
     for label, (ckpt, enc) in models.items():
-        stage(f"attention of {label} ({len(files)} files)",
-              lambda enc=enc, label=label: _attention(enc, label, files, gold, cfg, data, result.notes))
+        st.run(f"attention of {label}", f"statistics, CLS rows and word discovery of {len(files)} files",
+               lambda enc=enc, label=label: _attention(enc, label, files, gold, cfg, centroids, data, result.notes))
         if data.captions is not None:
             n = min(cfg.max_files, len(data.captions.wav))
-            stage(f"image and cross-encoder attention of {label} ({n} captions with their images)",
-                  lambda enc=enc, label=label: data.statistics.append(_image_statistics(enc, label, data.captions,
-                                                                                       n, cfg)))
+            st.run(f"image attention of {label}", f"image and cross-encoder heads on {n} captions with their images",
+                   lambda enc=enc, label=label: data.statistics.append(_image_statistics(enc, label, data.captions,
+                                                                                        n, cfg)))
     if cfg.corpus is None and fastvgs:
         result.notes.append("image-encoder and cross-encoder heads need image-caption pairs: give --corpus")
     result.tables["statistics"] = pd.concat(data.statistics, ignore_index=True)
     if data.discovery:
         result.tables["wordseg"] = pd.concat(data.discovery, ignore_index=True)
+        result.tables["wordseg"].attrs["tolerance"] = cfg.tolerance
     if cfg.ablation:
         trained = models["trained"][1]
-        table = stage("ablation of every head of the trained model",
-                      lambda: _ablation(trained, cfg, data.captions, result.notes))
+        table = st.run("ablation", "every head of the trained model, one at a time",
+                       lambda: _ablation(trained, cfg, data.captions, result.notes))
         if table is not None:
             result.tables["ablation"] = table
     with atomic_folder(cfg_out) as tmp:
-        stage("report", lambda: write_report(tmp, cfg=cfg, result=result, data=data, gold=gold, files=files))
+        st.run("report", f"tables, figures, segments and commands -> {cfg_out}",
+               lambda: write_report(tmp, cfg=cfg, result=result, data=data, gold=gold, files=files))
         meta = {"config": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(cfg).items()},
                 "models": result.models, "files": [str(f) for f in files], "notes": result.notes,
                 "seconds": {name: round(t, 2) for name, t in result.times}}
@@ -260,8 +254,8 @@ def _models(cfg: HeadsConfig, log) -> dict[str, tuple[str, object]]:
     return {m.label: (m.checkpoint, load_encoder(m.checkpoint, seed=cfg.seed)) for m in resolved}
 
 
-def _attention(enc, label: str, files: list[Path], gold, cfg: HeadsConfig, data: _Collected,
-               notes: list[str]) -> None:
+def _attention(enc, label: str, files: list[Path], gold, cfg: HeadsConfig, centroids: dict[str, np.ndarray],
+               data: _Collected, notes: list[str]) -> None:
     from vgprobe.analysis.heads import head_statistics, load_utterances
     from vgprobe.analysis.heads.discovery import cls_layers, discover_words, discovery_table, keep_cls_rows
     from vgprobe.analysis.heads.sites import is_fastvgs, unwrap
@@ -282,7 +276,7 @@ def _attention(enc, label: str, files: list[Path], gold, cfg: HeadsConfig, data:
     if gold is None:
         return
     found = discover_words(enc, utts, rows, q=cfg.q, pool=cfg.pool, n_clusters=cfg.clusters, seed=cfg.seed,
-                           centroids={layer: read_centroids(path) for layer, path in cfg.centroids})
+                           centroids=centroids)
     data.found[label] = found
     data.discovery.append(discovery_table(gold, found, model_name=label, tolerance=cfg.tolerance))
 

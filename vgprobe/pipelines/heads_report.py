@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +37,6 @@ def write_report(folder: Path, *, cfg, result, data, gold, files: list[Path]) ->
         segments = _write_segments(data.found, folder / "segments")
         from vgprobe.analysis.heads.plots import plot_discovery_layers
 
-        wordseg.attrs["tolerance"] = cfg.tolerance
         plot_discovery_layers(wordseg, folder / "wordseg_layers.png")
         figures["wordseg"] = "wordseg_layers.png"
         view = _cls_views(cfg, data, gold, files, wordseg)
@@ -120,8 +120,8 @@ def _cls_views(cfg, data, gold, files: list[Path], wordseg: pd.DataFrame):
     for f in chosen:
         u = f.stem
         p = found.preds[u]
-        views.append(ClsAttentionView(name=u, samples=read_audio(f).samples, attention=data.cls_rows["trained"][layer][u],
-                                      spf=p["spf"], words=[(w.onset, w.offset, w.label) for w in gold.words[u]],
+        views.append(ClsAttentionView(name=u, samples=read_audio(f).samples,
+                                      attention=data.cls_rows["trained"][layer][u], spf=p["spf"], words=[(w.onset, w.offset, w.label) for w in gold.words[u]],
                                       segments=[tuple(s) for s in p["segments"]]))
     return layer, views
 
@@ -130,11 +130,10 @@ def _heads_command(cfg) -> list[str]:
     argv = ["vgprobe", "heads", "--checkpoint", cfg.checkpoint, "--data", str(cfg.data), "--out", str(cfg.out)]
     for a in cfg.alignments:
         argv += ["--alignments", str(a)]
-    defaults = {"split": "dev", "max_files": 100, "q": 0.7, "pool": "max", "clusters": 64, "tolerance": 0.02,
-                "abx_layer": "trm1.6", "corpus_split": "val", "views": 3, "seed": 0}
-    for k, d in defaults.items():
+    defaults = {f.name: f.default for f in fields(cfg)}
+    for k in ("split", "max_files", "q", "pool", "clusters", "tolerance", "abx_layer", "corpus_split", "views", "seed"):
         v = getattr(cfg, k)
-        if v != d:
+        if v != defaults[k]:
             argv += [f"--{k.replace('_', '-')}", str(v)]
     for layer, path in cfg.centroids:
         argv += ["--centroids", f"{layer}={path}"]
@@ -159,20 +158,14 @@ def _commands(cfg, segments: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _fmt(v, percent: bool = False) -> str:
-    if v is None or (isinstance(v, float) and not np.isfinite(v)):
-        return "n/a"
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    return f"{100 * v:.1f}" if percent else f"{v:.2f}"
+def _table(df: pd.DataFrame, columns: dict[str, str], percent=(), floatfmt: str = ".2f") -> str:
+    """``columns`` of ``df`` renamed, ``percent`` ones x 100, as a pipe table (NaN as n/a)."""
+    from vgprobe.pipelines.sweep_report import md_table
 
-
-def _table(df: pd.DataFrame, columns: dict[str, str], percent=()) -> str:
-    head = "| " + " | ".join(columns.values()) + " |"
-    rule = "|" + "|".join("---" for _ in columns) + "|"
-    body = ["| " + " | ".join(_fmt(r[c], c in percent) if not isinstance(r[c], str) else r[c] for c in columns)
-            + " |" for _, r in df.iterrows()]
-    return "\n".join([head, rule, *body])
+    view = df[list(columns)].copy()
+    for c in percent:
+        view[c] = 100 * view[c].astype(float)
+    return md_table(view.rename(columns=columns), floatfmt=floatfmt)
 
 
 def _layer_statistics(stats: pd.DataFrame) -> pd.DataFrame:
@@ -235,7 +228,7 @@ def _markdown(cfg, result, figures: dict[str, str], files: list[Path], gold, n_c
                 "mutual information of codes and words (the reference's `nmi`, a normalised conditional entropy, is "
                 "in each layer's full report).", ""]
         cols = {"model": "model", "layer": "layer", **WORDSEG_SHOWN}
-        out += [_table(ws, cols, percent=PERCENT), ""]
+        out += [_table(ws, cols, percent=PERCENT, floatfmt=".1f"), ""]
         for model in ("trained", "random"):
             b = best_layer(ws, model)
             if b:
@@ -255,8 +248,8 @@ def _markdown(cfg, result, figures: dict[str, str], files: list[Path], gold, n_c
                 f"every metric re-computed; `harm` is the change signed so that positive means worse. ABX reads "
                 f"`{cfg.abx_layer}`, sSIMI `trm2.1` max-pooled. Heads that cannot change a metric (above its layer, "
                 "or in a branch it does not read) are left out of its ranking."
-                + (f" R@1 is computed over the {n_captions} captions of `{cfg.corpus}` ({cfg.corpus_split}), so it moves "
-                   f"in steps of {100 / n_captions:.2g} points." if n_captions else ""), ""]
+                + (f" R@1 is computed over the {n_captions} captions of `{cfg.corpus}` ({cfg.corpus_split}), so it "
+                   f"moves in steps of {100 / n_captions:.2g} points." if n_captions else ""), ""]
         from vgprobe.analysis.heads import rank_ablations
 
         for metric, what in ABLATION_METRICS.items():
@@ -264,7 +257,7 @@ def _markdown(cfg, result, figures: dict[str, str], files: list[Path], gold, n_c
                 continue
             ranked = rank_ablations(ab, metric)
             ranked = ranked[ranked["affected"]].head(10)
-            out += [f"### {what}: baseline {_fmt(base.get(metric))}", "",
+            out += [f"### {what}: baseline {base.get(metric, float('nan')):.2f}", "",
                     _table(ranked, {"ablation": "head", "ablated": "ablated", "delta": "Δ", "harm": "harm"}), "",
                     f"![ablation {metric}]({figures[f'ablation_{metric}']})", ""]
     out += ["## Timing", "", "| stage | seconds |", "|---|---|"]

@@ -93,12 +93,9 @@ def _cell(score: float, lo: float, hi: float, scale: float = 100.0, digits: int 
 
 
 def _table(rows: list[dict]) -> str:
-    if not rows:
-        return "(none)"
-    cols = list(rows[0])
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in rows]
-    return "\n".join(lines)
+    from vgprobe.pipelines.sweep_report import md_table
+
+    return md_table(pd.DataFrame(rows))
 
 
 def abx_table(abx: pd.DataFrame) -> str:
@@ -154,8 +151,9 @@ def heads_section(heads) -> str:
         view = ws.pivot_table(index="layer", columns="model", values="boundary_f1", sort=False)
         rows = [{"layer": layer, **{f"{m} F1 %": "–" if r[m] != r[m] else f"{100 * r[m]:.1f}" for m in view.columns}}
                 for layer, r in view.iterrows()]
+        tolerance = 1000 * ws.attrs["tolerance"]
         parts += ["Word boundaries found from each layer's CLS attention (VG-HuBERT's rule), against the exact "
-                  "synthetic word alignments, boundary F1 with a 20 ms tolerance:", _table(rows)]
+                  f"synthetic word alignments, boundary F1 with a {tolerance:.0f} ms tolerance:", _table(rows)]
         best = [f"- best {model} layer: `{view[model].dropna().idxmax()}` ({100 * view[model].max():.1f} %)"
                 for model in view.columns if view[model].notna().any()]
         parts.append("\n".join(best))

@@ -159,13 +159,11 @@ def check_inputs(cfg: SweepConfig) -> str:
 def check_out(out: Path, cache: Path) -> None:
     """``out`` is replaced whole at the end: it must be new, empty or an earlier sweep's output, and must not
     hold the cache."""
+    from vgprobe.atomic import require_replaceable
+
     out = Path(out)
-    if out.exists():
-        if not out.is_dir():
-            raise ConfigError(f"{out}: exists and is not a folder")
-        if any(out.iterdir()) and not (out / "sweep.json").is_file():
-            raise ConfigError(f"{out}: not empty and not an earlier sweep's output (no sweep.json); the sweep replaces "
-                              "its output folder whole, so give a new or empty folder")
+    require_replaceable(out, marker="sweep.json", what="an earlier sweep's output",
+                        hint="the sweep replaces its output folder whole, so give a new or empty folder")
     out_r, cache_r = out.resolve(), Path(cache).resolve()
     if cache_r == out_r or out_r in cache_r.parents:
         raise ConfigError(f"the cache {cache} lies inside the output folder {out}, which the sweep replaces whole; "

@@ -24,6 +24,7 @@ from vgprobe.analysis.heads.stats import STATISTICS, similarity_matrix
 
 __all__ = [
     "AblationSets", "LayerDiscovery", "STATISTICS", "Site", "ablate", "ablate_heads", "all_heads", "attention_sites",
-    "cls_attention", "cls_layers", "cls_row", "discover_words", "discovery_table", "head_mask", "keep_cls_rows", "head_statistics", "iter_file_maps", "load_ablation_sets", "load_utterances", "rank_ablations",
+    "cls_attention", "cls_layers", "cls_row", "discover_words", "discovery_table", "head_mask", "head_statistics",
+    "iter_file_maps", "keep_cls_rows", "load_ablation_sets", "load_utterances", "rank_ablations",
     "read_alignments", "record_attention", "silent_frames", "similarity_matrix",
 ]

@@ -193,10 +193,10 @@ def ablate_heads(
     try:
         runner = Runner(model, sets, abx_layer=abx_k, semantic_layer=sem, budget=budget, batch_size=batch_size)
         sink = _DiskSink(tmp)
-        from vgprobe.progress import progress as reporter
+        from vgprobe.progress import as_mode, progress as reporter
 
-        mode = "auto" if progress is True else ("off" if progress is False else progress)
-        bar = reporter(len(ablations) + 1, desc=f"ablations of {model_name}", unit="ablation", mode=mode)
+        bar = reporter(len(ablations) + 1, desc=f"ablations of {model_name}", unit="ablation",
+                       mode=as_mode(progress))
         with torch.no_grad():
             runner.baseline_images(sink, 0)
             runner.run([()], sink, first_index=0)

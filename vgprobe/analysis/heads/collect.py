@@ -159,10 +159,9 @@ def head_statistics(
         if missing:
             raise InputError(f"alignments: no entry for {len(missing)} utterance(s), e.g. {missing[:3]}")
     acc = HeadStatistics()
-    from vgprobe.progress import progress as reporter
+    from vgprobe.progress import as_mode, progress as reporter
 
-    mode = "auto" if progress is True else ("off" if progress is False else progress)
-    with reporter(len(utts), desc=f"attention {model_name}", unit="file", mode=mode) as bar:
+    with reporter(len(utts), desc=f"attention {model_name}", unit="file", mode=as_mode(progress)) as bar:
         for utt, maps in iter_file_maps(model_or_encoder, utts, stacks=stacks, images=images):
             for m in maps:
                 acc.add(m, _silence(m, None if words is None else words[utt]))
